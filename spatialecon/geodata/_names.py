@@ -50,7 +50,7 @@ def split_name(name: str) -> tuple[str, str]:
         if name.endswith(suffix) and len(name) > len(suffix):
             stem = name[: -len(suffix)]
             if "自治" in suffix:
-                # 鄂伦春自治旗 is named after its people: keep the ethnonym when nothing else is left
+                # 鄂伦春自治旗 is named after its people: keep the ethnonym if nothing else is left
                 bare = _ETHNIC.sub("", stem + "自治")[: -len("自治")]
                 stem = bare if len(bare) >= 2 else stem
             return (stem, english) if len(stem) >= 2 else (name, english)

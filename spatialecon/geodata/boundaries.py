@@ -143,6 +143,17 @@ def _load_layer(level: Level) -> gpd.GeoDataFrame:
     return gpd.read_parquet(path)
 
 
+@functools.lru_cache(maxsize=3)
+def unit_table(level: Level) -> pd.DataFrame:
+    """Names and parent codes of every unit of ``level`` (Hong Kong, Macao, Taiwan included),
+    without geometry: what matching and joins need, read from the cache in milliseconds."""
+    _check_level(level)
+    path = layer_cache_path(level)
+    if not path.exists():
+        _build_layer(level, path)
+    return pd.read_parquet(path, columns=["adcode", *_COLUMNS])
+
+
 def _check_level(level: str) -> None:
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(map(repr, LEVELS))}, not {level!r}")

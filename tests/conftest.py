@@ -1,0 +1,28 @@
+"""Shared fixtures: the seed folder (skipped cleanly where absent) and a headless matplotlib."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def seed_tables() -> Path:
+    """``../shared/seed/tables``; tests that need it skip where the seed is not laid out."""
+    path = SHARED / "seed" / "tables"
+    if not path.is_dir():
+        pytest.skip(f"seed tables not found at {path} (../shared is absent on this machine)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is absent on this machine")
+    return SHARED

@@ -13,15 +13,19 @@ from spatialecon.geodata.boundaries import (
 )
 from spatialecon.geodata.gcj02 import gcj02_to_wgs84, to_gcj02, to_wgs84, wgs84_to_gcj02
 from spatialecon.geodata.matching import UnitMatchError, match_report, match_units
+from spatialecon.geodata.regions import available_region_schemes, capitals, regions
 
 __all__ = [
     "CHINA_ALBERS",
     "LEVELS",
     "UnitMatchError",
+    "available_region_schemes",
     "boundaries",
+    "capitals",
     "gcj02_to_wgs84",
     "match_report",
     "match_units",
+    "regions",
     "south_china_sea_line",
     "to_gcj02",
     "to_wgs84",

@@ -75,8 +75,10 @@ def regions(scheme: str = "nbs4", *, lang: Lang = "zh") -> pd.Series:
 
     Examples
     --------
-    >>> regions("nbs4").value_counts()["东北"]
-    3
+    >>> regions("nbs4").value_counts().to_dict()
+    {'西部': 12, '东部': 10, '中部': 6, '东北': 3}
+    >>> regions("nw_sw", lang="en")[540000]
+    'southwest'
     """
     schemes = _schemes()
     if scheme not in schemes:

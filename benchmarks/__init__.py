@@ -1,0 +1,1 @@
+"""Benchmarks against the peers, run by `make bench` (python -m benchmarks [name ...])."""

@@ -40,7 +40,8 @@ def main() -> None:
                 bnd.boundaries(level)
 
             rows = [
-                ("geopandas.read_file per file", best_of(lambda: _geopandas_per_file(level), 1)),
+                ("geopandas.read_file per file",
+                 best_of(lambda level=level: _geopandas_per_file(level), 1)),
                 ("spatialecon first build", best_of(first_build, 1)),
                 ("spatialecon cached", best_of(cached, 3)),
             ]

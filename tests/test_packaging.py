@@ -4,8 +4,9 @@ dependencies, and the embedded data resolve."""
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 import spatialecon
 from spatialecon._files import embedded_path

@@ -323,7 +323,9 @@ def join_boundaries(
         A tidy panel (``adcode, year, variable, value``), e.g. from :func:`read_panel`.
     year
         The year to map. ``None`` takes the panel's only year (several years are an error that
-        lists them); ``"all"`` returns one row per unit and year with a ``year`` column.
+        lists them); ``"latest"`` takes each unit's most recent value of each variable (for
+        tables where a few units lag a year; ``attrs["years"]`` then counts the years used);
+        ``"all"`` returns one row per unit and year with a ``year`` column.
     variables
         Variables to join (default all).
     level
@@ -361,7 +363,12 @@ def join_boundaries(
                              "year= to map one, or year='all' for one row per unit and year")
         year = years[0] if years else None
     index = ["adcode"] if year != "all" else ["adcode", "year"]
-    if year != "all":
+    years_used = {}
+    if year == "latest":
+        data = (data.dropna(subset=["value"]).sort_values("year")
+                .drop_duplicates(["adcode", "variable"], keep="last"))
+        years_used = {int(y): int(n) for y, n in data["year"].value_counts().sort_index().items()}
+    elif year != "all":
         if year not in years:
             raise PanelError(f"no data for year {year}; the panel has {years}")
         data = data[data["year"] == year]
@@ -382,7 +389,7 @@ def join_boundaries(
         warnings.warn(f"{len(not_on_map)} unit code(s) in the panel are not in the boundaries "
                       f"({level}): {', '.join(map(str, not_on_map[:10]))}", stacklevel=2)
     joined.attrs.update({**geometry.attrs, "year": year, "units_without_data": without,
-                         "units_not_on_map": not_on_map})
+                         "units_not_on_map": not_on_map, "years": years_used or None})
     return joined
 
 

@@ -160,3 +160,14 @@ def test_join_reports_units_not_on_the_map():
         gdf = join_boundaries(panel)
     assert any("not in the boundaries (province): 810000" in str(w.message) for w in record)
     assert gdf.attrs["units_not_on_map"] == [810000]
+
+
+def test_join_latest_takes_each_units_most_recent_year():
+    table = pd.DataFrame({"p": ["北京", "天津", "宁夏", "北京"], "year": [2019, 2019, 2018, 2018],
+                          "va": [29542.5, 8949.87, 1850.0, 28000.0]})
+    panel = read_panel(table, unit="p", year="year")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gdf = join_boundaries(panel, year="latest")
+    assert gdf.loc[[110000, 120000, 640000], "va"].tolist() == [29542.5, 8949.87, 1850.0]
+    assert gdf.attrs["years"] == {2018: 1, 2019: 2}

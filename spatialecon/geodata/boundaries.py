@@ -124,9 +124,9 @@ def _build_layer(level: Level, target: Path) -> None:
     gdf = gpd.GeoDataFrame(attrs[_COLUMNS], geometry=geoms, crs="EPSG:4326")
     with atomic_path(target) as tmp:
         gdf.to_parquet(tmp)
-    if sys.stderr.isatty():
-        print(f"cached {len(gdf)} {level} units in {time.perf_counter() - started:.1f} s: {target}",
-              file=sys.stderr)
+    # said even where the progress bar is off (logs): the first call is slower, and why
+    print(f"cached {len(gdf)} {level} units in {time.perf_counter() - started:.1f} s: {target}",
+          file=sys.stderr)
 
 
 def layer_cache_path(level: Level) -> Path:

@@ -1,0 +1,311 @@
+"""spatialecon.maps: fonts, classification, static and HTML choropleths."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import mapclassify
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.ft2font import FT2Font
+
+from spatialecon.geodata.boundaries import CHINA_ALBERS, boundaries
+from spatialecon.maps import choropleth, classify, html_choropleth, save_figure, use_chinese_font
+from spatialecon.maps.classify import decimals_for
+
+CHINESE = "内蒙古 黑龙江 新疆维吾尔自治区 无数据 南海诸岛"
+GLYPH_MISSING = re.compile(r"Glyph .* missing from font")
+
+
+@pytest.fixture(autouse=True)
+def _restore_rcparams():
+    # use_chinese_font() sets global rcParams; leave other test modules the defaults.
+    with mpl.rc_context():
+        yield
+
+
+@pytest.fixture(scope="module")
+def provinces() -> gpd.GeoDataFrame:
+    gdf = boundaries("province", simplify=0.01)
+    gdf["area_km2"] = gdf.to_crs(CHINA_ALBERS).area / 1e6
+    return gdf
+
+
+def _render_png(fig: Figure) -> list[str]:
+    """Draw ``fig`` to PNG; return the glyph warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png", dpi=72)
+    return [str(w.message) for w in caught if GLYPH_MISSING.search(str(w.message))]
+
+
+def _text_figure() -> Figure:
+    fig = Figure(figsize=(3, 1))
+    fig.text(0.1, 0.5, CHINESE)
+    return fig
+
+
+# --- fonts ----------------------------------------------------------------------------------
+
+
+def test_chinese_font_renders_without_tofu():
+    # The control: with matplotlib's default font the same text does warn, so the assertions
+    # below would catch tofu.
+    mpl.rcParams["font.sans-serif"] = ["DejaVu Sans"]
+    assert _render_png(_text_figure()), "DejaVu Sans should lack CJK glyphs"
+
+    family = use_chinese_font()
+    assert family == "Noto Sans CJK SC"
+    assert mpl.rcParams["font.sans-serif"][:2] == [family, "DejaVu Sans"]
+    assert mpl.rcParams["axes.unicode_minus"] is False
+    assert _render_png(_text_figure()) == []
+
+    path = font_manager.findfont(FontProperties(family=family), fallback_to_default=False)
+    assert Path(path).name == "NotoSansCJKsc-Regular.otf"
+    font = FT2Font(path)
+    lacking = [ch for ch in CHINESE.replace(" ", "") if font.get_char_index(ord(ch)) == 0]
+    assert lacking == []
+
+
+def test_use_chinese_font_is_idempotent():
+    family = use_chinese_font()
+    sans = list(mpl.rcParams["font.sans-serif"])
+    assert use_chinese_font() == family
+    assert mpl.rcParams["font.sans-serif"] == sans
+    registered = [f for f in font_manager.fontManager.ttflist if f.name == family]
+    assert len({f.fname for f in registered}) == len(registered)  # not added twice
+
+
+# --- classification -------------------------------------------------------------------------
+
+MAPCLASSIFY = {
+    "natural_breaks": lambda y: mapclassify.FisherJenks(y, k=5),
+    "quantiles": lambda y: mapclassify.Quantiles(y, k=5),
+    "equal_interval": lambda y: mapclassify.EqualInterval(y, k=5),
+    "std_mean": lambda y: mapclassify.StdMean(y),
+    "user_defined": lambda y: mapclassify.UserDefined(y, bins=[50_000, 200_000, 500_000]),
+}
+
+
+@pytest.mark.parametrize("scheme", list(MAPCLASSIFY))
+def test_classes_are_mapclassifys(provinces, scheme):
+    values = provinces["area_km2"].copy()
+    values.iloc[[0, 5]] = np.nan
+    bins = [50_000, 200_000, 500_000] if scheme == "user_defined" else None
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        expected = MAPCLASSIFY[scheme](values.dropna().to_numpy())
+    got = classify(values, scheme=scheme, bins=bins)
+    np.testing.assert_array_equal(got.bins, expected.bins)
+    np.testing.assert_array_equal(got.counts, expected.counts)
+    np.testing.assert_array_equal(got.yb[values.notna().to_numpy()], expected.yb)
+    assert got.yb[[0, 5]].tolist() == [-1, -1]
+    assert got.n_missing == 2
+    assert got.counts.sum() + got.n_missing == len(values)
+    assert len(got.labels) == len(got.colors) == got.k == len(expected.bins)
+
+
+def test_classify_lowers_k_with_warning_when_few_distinct_values():
+    values = pd.Series([1.0, 1, 2, 2, 3, 3, np.nan])
+    with pytest.warns(UserWarning, match="only 3 distinct values"):
+        got = classify(values, k=5)
+    assert got.k == 3
+    assert got.counts.tolist() == [2, 2, 2]
+    with pytest.warns(UserWarning, match="all 3 values are equal"):
+        constant = classify(pd.Series([7.0, 7.0, 7.0]))
+    assert constant.k == 1 and constant.counts.tolist() == [3]
+
+
+def test_classify_errors():
+    with pytest.raises(TypeError, match="not numeric"):
+        classify(pd.Series(["a", "b"]), name="name")
+    with pytest.raises(TypeError, match="not numeric"):
+        classify(pd.Series([True, False]))
+    with pytest.raises(ValueError, match="no data to map"):
+        classify(pd.Series([np.nan, None], dtype=float))
+    with pytest.raises(ValueError, match="infinite"):
+        classify(pd.Series([1.0, np.inf, 3.0]))
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        classify(pd.Series([1.0, 2.0]), scheme="jenks")
+    with pytest.raises(ValueError, match="only used with scheme='user_defined'"):
+        classify(pd.Series([1.0, 2.0]), bins=[1.5])
+    with pytest.raises(ValueError, match="strictly increasing"):
+        classify(pd.Series([1.0, 2.0]), scheme="user_defined", bins=[2, 1])
+
+
+def test_legend_numbers_keep_bounds_apart():
+    assert decimals_for(np.array([8_004.3, 107_257.9, 1_630_643.2])) == 0
+    assert decimals_for(np.array([1.2, 5.6, 9.9])) == 1
+    assert decimals_for(np.array([0.012, 0.056, 0.11])) == 3
+    assert decimals_for(np.array([100.0, 100.04, 100.3])) == 2  # 0 or 1 would merge bounds
+    assert decimals_for(np.array([0.0, 1.0, 2.0])) == 0  # counts, ranks: whole numbers
+    got = classify(pd.Series([1.2, 2.0, 3.1, 10.4, 11.0]), k=2)
+    assert got.labels == ["1.2 – 3.1", "3.1 – 11.0"]
+    assert classify(pd.Series([1.0, 2.0, 3.0, 10.0, 11.0]), k=2).labels == ["1 – 3", "3 – 11"]
+
+
+# --- static maps ----------------------------------------------------------------------------
+
+
+def _legend_texts(fig: Figure) -> list[str]:
+    return [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+
+
+def test_choropleth_national_map(provinces, tmp_path):
+    data = provinces.copy()
+    data.loc[[110000, 650000], "area_km2"] = np.nan
+    fig = choropleth(data, "area_km2", title="各省面积", legend_title="面积 (km²)")
+    assert _render_png(fig) == []  # every Chinese label, title and legend entry has glyphs
+
+    classes = classify(data["area_km2"])
+    texts = _legend_texts(fig)
+    expected = [f"{label}  ({n})" for label, n in zip(classes.labels, classes.counts, strict=True)]
+    assert texts[: classes.k] == expected
+    assert texts[classes.k] == "无数据 / no data  (2)"
+    assert texts[classes.k + 1] == "未纳入 / not in data"  # Hong Kong, Macao, Taiwan
+    assert sum(classes.counts) + 2 == 31
+
+    main = fig.axes[0]
+    # Every class with units is painted, and the missing ones hatched.
+    faces = {mpl.colors.to_hex(c) for coll in main.collections for c in coll.get_facecolors()}
+    assert {c for c, n in zip(classes.colors, classes.counts, strict=True) if n} <= faces
+    assert any(coll.get_hatch() for coll in main.collections)
+    # The South China Sea inset, in the lower right.
+    (inset,) = main.child_axes
+    assert "南海诸岛" in [t.get_text() for t in inset.texts]
+    assert {t.get_text() for t in main.texts} >= {"N", "km", "内蒙古", "台湾"}
+
+    for ext, magic in (("png", b"\x89PNG"), ("svg", b"<?xml"), ("pdf", b"%PDF")):
+        out = save_figure(fig, tmp_path / f"map.{ext}", dpi=100)
+        assert out.read_bytes()[:5].startswith(magic)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.pdf", "map.png", "map.svg"]
+
+
+def test_choropleth_regional_map_without_inset(provinces):
+    northeast = provinces.loc[[210000, 220000, 230000]]
+    fig = choropleth(northeast, "area_km2", k=3, inset=False, north_arrow=False,
+                     scale_bar=False, labels="name_en")
+    main = fig.axes[0]
+    assert main.child_axes == []
+    assert {t.get_text() for t in main.texts} >= {"Liaoning", "Jilin", "Heilongjiang"}
+    xmin, xmax = main.get_xlim()
+    assert xmax - xmin < 2_500_000  # framed on the three provinces, not on China
+
+
+def test_save_figure_is_atomic(provinces, tmp_path):
+    target = tmp_path / "map.png"
+    target.write_bytes(b"previous map")
+    fig = choropleth(provinces, "area_km2")
+
+    def crash(*args, **kwargs):
+        Path(args[0]).write_bytes(b"half a PNG")
+        raise RuntimeError("disk full")
+
+    fig.savefig = crash
+    with pytest.raises(RuntimeError):
+        save_figure(fig, target)
+    assert target.read_bytes() == b"previous map"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.png"]
+    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+        save_figure(fig, tmp_path / "map.jpg")
+
+
+def test_choropleth_validation(provinces):
+    with pytest.raises(KeyError, match="available columns: name, short"):
+        choropleth(provinces, "gdp")
+    with pytest.raises(TypeError, match="not numeric"):
+        choropleth(provinces, "name")
+    empty = provinces.assign(gdp=np.nan)
+    with pytest.raises(ValueError, match="no data to map"):
+        choropleth(empty, "gdp")
+    with pytest.raises(KeyError, match="labels column 'pinyin'"):
+        choropleth(provinces, "area_km2", labels="pinyin")
+    with pytest.raises(ValueError, match="no CRS"):
+        choropleth(provinces.set_crs(None, allow_override=True), "area_km2")
+    few = provinces.assign(group=np.arange(31) % 3)
+    with pytest.warns(UserWarning, match="using k=3"):
+        fig = choropleth(few, "group", k=5)
+    assert _legend_texts(fig)[:3] == ["0 – 0  (11)", "0 – 1  (10)", "1 – 2  (10)"]
+
+
+def test_choropleth_many_units_skips_labels():
+    # 50 squares not from boundaries(): no province codes, regional frame.
+    squares = gpd.GeoDataFrame(
+        {"short": [f"u{i}" for i in range(50)], "v": np.arange(50.0)},
+        geometry=[shapely.box(100 + i % 10, 30 + i // 10, 101 + i % 10, 31 + i // 10)
+                  for i in range(50)],
+        crs="EPSG:4326",
+    )
+    with pytest.warns(UserWarning, match="labels skipped"):
+        fig = choropleth(squares, "v", inset=False)
+    assert not any(t.get_text().startswith("u") for t in fig.axes[0].texts)
+
+
+# --- HTML maps ------------------------------------------------------------------------------
+
+
+def _embedded_collections(html: str) -> list[dict]:
+    """The GeoJSON objects folium embeds (``geo_json_<id>_add({...});``)."""
+    found = re.findall(r"geo_json_[0-9a-f]+_add\((\{.*?\})\);\n", html, flags=re.S)
+    return [json.loads(text) for text in found]
+
+
+def test_html_choropleth(provinces, tmp_path):
+    data = provinces.copy()
+    data.loc[[110000, 650000], "area_km2"] = np.nan
+    path = html_choropleth(data, "area_km2", tmp_path / "areas.html", title="各省面积",
+                           legend_title="面积 (km²)")
+    html = path.read_text(encoding="utf-8")
+    assert path.stat().st_size < 1_000_000  # measured ~0.91 MB
+    assert [p.name for p in tmp_path.iterdir()] == ["areas.html"]
+
+    (units,) = [c for c in _embedded_collections(html)
+                if c.get("type") == "FeatureCollection" and len(c["features"]) == 31]
+    classes = classify(data["area_km2"])
+    by_id = {f["id"]: f for f in units["features"]}
+    assert set(by_id) == {str(code) for code in data.index}
+    for code, yb in zip(data.index, classes.yb, strict=True):
+        properties = by_id[str(code)]["properties"]
+        assert set(properties) == {"name", "short", "area_km2", "class"}  # nothing else embedded
+        assert properties["class"] == ("无数据 / no data" if yb < 0 else classes.labels[yb])
+    assert by_id["110000"]["properties"]["area_km2"] == "无数据 / no data"
+    coordinates = json.dumps(units["features"][0]["geometry"]["coordinates"])
+    assert not re.search(r"\.\d{5,}", coordinates)  # rounded to 4 decimals
+
+    assert 'let fields = ["name","short","area_km2","class"];' in html
+    for label, n in zip(classes.labels, classes.counts, strict=True):
+        assert f"{label}&nbsp;&nbsp;({n})" in html
+    assert "无数据 / no data&nbsp;&nbsp;(2)" in html
+    assert "未纳入 / not in data" in html  # Hong Kong, Macao, Taiwan drawn grey
+    assert "openstreetmap" not in html.lower()  # no WGS-84 tiles under GCJ-02 polygons
+
+
+def test_html_choropleth_validation(provinces, tmp_path):
+    with pytest.raises(KeyError, match=r"tooltip column.*'pinyin'"):
+        html_choropleth(provinces, "area_km2", tmp_path / "m.html", tooltip_columns=["pinyin"])
+    with pytest.raises(ValueError, match="no data to map"):
+        html_choropleth(provinces.assign(x=np.nan), "x", tmp_path / "m.html")
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.slow
+def test_html_county_map_size(tmp_path):
+    counties = boundaries("county", simplify=0.01)
+    counties["area_km2"] = counties.to_crs(CHINA_ALBERS).area / 1e6
+    # Quantiles: mapclassify's Fisher-Jenks needs ~18 s for 2,848 values without numba.
+    path = html_choropleth(counties, "area_km2", tmp_path / "counties.html", scheme="quantiles")
+    (units,) = [c for c in _embedded_collections(path.read_text(encoding="utf-8"))
+                if len(c.get("features", [])) == len(counties)]
+    assert len(units["features"]) == 2848
+    assert path.stat().st_size < 6_000_000  # measured ~5.4 MB

@@ -313,6 +313,25 @@ def great_circle_km(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
+def _as_lonlat(points: pd.DataFrame | gpd.GeoDataFrame) -> pd.DataFrame:
+    """``lon``/``lat`` columns from a DataFrame, or from a GeoDataFrame of points in any CRS
+    (converted to geographic coordinates, so projected and geographic inputs never mix)."""
+    if isinstance(points, gpd.GeoDataFrame):
+        if points.crs is None:
+            raise ValueError("the points have no CRS: set it so they can be read as lon/lat")
+        kinds = set(points.geom_type.dropna())
+        if kinds != {"Point"}:
+            raise ValueError(f"expected Point geometries, found {sorted(kinds)}; use "
+                             "point_distance() for polygons")
+        geo = points.geometry.to_crs("EPSG:4326") if not points.crs.is_geographic else (
+            points.geometry)
+        return pd.DataFrame({"lon": geo.x, "lat": geo.y}, index=points.index)
+    missing = {"lon", "lat"} - set(points.columns)
+    if missing:
+        raise ValueError(f"points need lon and lat columns (degrees); missing {sorted(missing)}")
+    return points
+
+
 def _check_points(points: pd.DataFrame) -> None:
     if points.index.has_duplicates:
         dupes = sorted(set(points.index[points.index.duplicated()]))
@@ -350,7 +369,8 @@ def distance_weights(
     Parameters
     ----------
     points
-        DataFrame indexed by unit code with ``lon`` and ``lat`` columns.
+        DataFrame indexed by unit code with ``lon`` and ``lat`` columns (degrees), or a
+        GeoDataFrame of points in any CRS (converted to longitude/latitude first).
     form
         - ``"inverse"``: :math:`w_{ij} = d_{ij}^{-\\alpha}` with ``power`` α (1 or 2 in most
           studies), for every pair or, with ``threshold``, for pairs within it;
@@ -381,6 +401,7 @@ def distance_weights(
         ``threshold`` that leaves units without neighbours (named, with the threshold that
         would connect them).
     """
+    points = _as_lonlat(points)
     _check_points(points)
     codes = [int(c) for c in points.index]
     n = len(codes)

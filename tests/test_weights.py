@@ -246,6 +246,16 @@ def test_point_distance_for_counties_and_bad_points():
     inside = counties.contains(gpd.GeoSeries(gpd.points_from_xy(pts.lon, pts.lat),
                                              index=pts.index, crs=counties.crs))
     assert inside.all()
+    # points in a projected CRS are converted, so they give the same weights as lon/lat
+    cap = capitals()
+    as_points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(cap.lon, cap.lat), index=cap.index,
+                                 crs="EPSG:4326").to_crs("EPSG:3857")
+    np.testing.assert_allclose(_dense(distance_weights(as_points)).to_numpy(),
+                               _dense(distance_weights(cap)).to_numpy(), rtol=1e-9)
+    with pytest.raises(ValueError, match="no CRS"):
+        distance_weights(as_points.set_crs(None, allow_override=True))
+    with pytest.raises(ValueError, match="out of range"):
+        distance_weights(pd.DataFrame({"lon": as_points.geometry.x, "lat": as_points.geometry.y}))
     bad = capitals().assign(lon=lambda c: c.lon.where(c.index != 110000))
     with pytest.raises(ValueError, match="no coordinates: \\[110000\\]"):
         distance_weights(bad)
@@ -359,3 +369,16 @@ def test_files_are_geoda_format_and_readable_by_libpysal(tmp_path):
     f.write(w)
     f.close()
     assert from_file(old).neighbors == w.neighbors
+
+
+def test_neighbor_histogram_and_link_map():
+    from spatialecon.maps import link_map, neighbor_histogram
+
+    w = contiguity(boundaries("province"))
+    fig = neighbor_histogram(w)
+    heights = [int(p.get_height()) for p in fig.axes[0].patches]
+    expected = pd.Series(w.cardinalities).value_counts().reindex(range(9), fill_value=0)
+    assert heights == expected.tolist() and heights[8] == 2  # 内蒙古 and 陕西 have 8 each
+    links = link_map(w, boundaries("province", simplify=0.05))
+    colors = {tuple(np.round(c.get_colors()[0][:3], 2)) for c in links.axes[0].collections[1:]}
+    assert len(colors) == 2  # ordinary links and the repaired Hainan link

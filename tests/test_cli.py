@@ -1,71 +1,74 @@
-"""The `make maps` job and the command line, end to end on the embedded data."""
+"""The built-in province study (what `make maps` runs) and the command line, end to end."""
 
 from __future__ import annotations
 
-import re
-
+import pandas as pd
+import pytest
 from PIL import Image
 
 from spatialecon.cli import main
-from spatialecon.pipeline import DEFAULT_MAPS, MapSpec, run_maps
 
 
-def test_maps_command_writes_every_map(tmp_path, capsys):
-    assert main(["maps", "--out", str(tmp_path), "--formats", "png,svg", "--no-analyses"]) == 0
-    out = capsys.readouterr().out
-    tmp_path = tmp_path / "maps"
-    for spec in DEFAULT_MAPS:
-        for suffix in (".png", ".svg", ".html"):
-            path = tmp_path / f"{spec.stem}{suffix}"
-            assert path.is_file() and path.stat().st_size > 10_000
-            assert f"wrote {path}" in out
-    assert f"done: {3 * len(DEFAULT_MAPS)} file(s)" in out
-    # a real picture, not a blank canvas: many distinct colours at print resolution
-    image = Image.open(tmp_path / f"{DEFAULT_MAPS[0].stem}.png").convert("RGB")
-    assert image.width >= 2000 and len(image.getcolors(maxcolors=1 << 20)) > 50
-    html = (tmp_path / f"{DEFAULT_MAPS[0].stem}.html").read_text(encoding="utf-8")
-    # one feature per mapped province, each with its value for the tooltip
-    assert html.count(f'"{DEFAULT_MAPS[0].variable}":') == 31
-    assert '"total":"2.2959"' in html  # 北京's score as printed, not rounded to the legend
-    assert html.count('"type":"Feature"') == 31 + 3 + 1  # + HK/Macao/Taiwan + maritime line
-    assert (tmp_path / f"{DEFAULT_MAPS[0].stem}.html").stat().st_size < 1_000_000
+@pytest.fixture(scope="module")
+def province_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("provinces")
+    assert main(["run", "provinces", "--output", str(out)]) == 0
+    return out
 
 
-def test_units_without_data_are_reported(tmp_path, capsys):
-    run_maps([MapSpec("urban_rural_integration", "total")], tmp_path, html=False)
-    assert re.search(r"1 unit\(s\) have no data .* 西藏自治区 \(540000\)", capsys.readouterr().err)
+def test_maps_and_report_are_written(province_run, capsys):
+    out = province_run
+    for name in ("integration", "dea_te", "services_share"):
+        png = out / "maps" / f"{name}.png"
+        assert png.stat().st_size > 10_000 and (out / "maps" / f"{name}.html").is_file()
+        image = Image.open(png).convert("RGB")
+        # a real picture at print resolution, not a blank canvas
+        assert image.width >= 2000 and len(image.getcolors(maxcolors=1 << 20)) > 50
+    assert not (out / "maps" / "dea_pte.png").exists()  # map = false in the study
+    html = (out / "maps" / "integration.html").read_text(encoding="utf-8")
+    assert '"integration":"2.2959"' in html  # 北京's score as printed, not rounded
+    assert (out / "maps" / "integration.html").stat().st_size < 1_100_000
+    report = (out / "index.html").read_text(encoding="utf-8")
+    for section in ("Maps", "Global Moran", "Moran by year", "Coupling", "Theil",
+                    "Geographical detector"):
+        assert section in report
+    assert "西藏自治区 (540000)" in report  # the unit without data is reported, not hidden
 
 
-def test_bad_input_exits_with_a_message(tmp_path, capsys):
-    assert main(["maps", "--out", str(tmp_path), "--dataset", "gdp_panel", "--variable", "x"]) == 2
-    assert "gdp_panel" in capsys.readouterr().err
-    assert main(["maps", "--out", str(tmp_path), "--formats", "tiff"]) == 2
-    assert "unknown format(s) tiff" in capsys.readouterr().err
-    assert not list(tmp_path.rglob("*.*"))  # nothing half-written
-
-
-def test_match_command(capsys):
-    assert main(["match", "内蒙", "Shaanxi"]) == 0
-    out = capsys.readouterr().out
-    assert "150000" in out and "610000" in out
-
-
-def test_default_study_tables(tmp_path, capsys):
-    """The embedded seed data run through the indices, inequality and Moran stages."""
-    import pandas as pd
-
-    from spatialecon.pipeline import run_analyses
-
-    written = run_analyses(tmp_path, permutations=99)
-    names = {p.name for p in written}
-    assert {"west_coupling_coordination.csv", "finpoverty_dea_theil_nbs4.csv",
-            "global_moran.csv", "local_moran.csv", "west_coupling_coordination-D.png"} <= names
-    coupling = pd.read_csv(tmp_path / "tables" / "west_coupling_coordination.csv")
+def test_default_study_tables(province_run):
+    tables = province_run / "tables"
+    coupling = pd.read_csv(tables / "coupling_coordination.csv")
     assert len(coupling) == 72  # 12 western provinces × 6 printed years
     d = coupling.set_index(["adcode", "year"])["D"]
     assert round(d[(150000, 2000)], 2) == 0.28 and round(d[(500000, 2019)], 3) == 0.574  # 表6
-    moran = pd.read_csv(tmp_path / "tables" / "global_moran.csv")
-    assert set(moran["weights"]) == {"queen", "capital inverse distance"}
-    assert len(moran) == 2 * len(DEFAULT_MAPS) and moran["I"].between(-1, 1).all()
-    theil = pd.read_csv(tmp_path / "tables" / "finpoverty_dea_theil_nbs4.csv")
-    assert set(theil["variable"]) == {"te_crs", "pte_vrs", "se"}
+    moran = pd.read_csv(tables / "global_moran.csv")
+    assert set(moran["weights"]) == {"contiguity", "distance"}
+    assert moran["I"].between(-1, 1).all() and (moran.query("variable == 'integration'").n
+                                                 == 30).all()
+    by_year = pd.read_csv(tables / "moran_by_year-west-hq_index.csv")
+    assert by_year["year"].tolist() == [2000, 2004, 2008, 2012, 2016, 2019]
+    assert (by_year["z_boot"] - (by_year["I"] - by_year["EI"]) / by_year["se_boot"]).abs().max(
+    ) < 1e-12
+    theil = pd.read_csv(tables / "theil-nbs4.csv")
+    assert set(theil["indicator"]) == {"dea_te", "dea_pte", "dea_se"}
+    factor = pd.read_csv(tables / "geodetector_factor.csv")
+    assert {"nbs4", "south_north", "coast_inland_border", "services_share"} <= set(
+        factor["factor"])
+    assert factor["q"].between(0, 1).all()
+
+
+def test_bad_input_exits_with_a_message(tmp_path, capsys):
+    assert main(["run", "nonexistent"]) == 2
+    assert "no study 'nonexistent'" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('level = "city"\n', encoding="utf-8")
+    assert main(["run", str(bad)]) == 2
+    assert "level must be one of" in capsys.readouterr().err
+
+
+def test_match_and_studies_commands(capsys):
+    assert main(["match", "内蒙", "Shaanxi"]) == 0
+    out = capsys.readouterr().out
+    assert "150000" in out and "610000" in out
+    assert main(["studies"]) == 0
+    assert "provinces" in capsys.readouterr().out

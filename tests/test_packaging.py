@@ -4,9 +4,8 @@ dependencies, and the embedded data resolve."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 import spatialecon
 from spatialecon._files import embedded_path

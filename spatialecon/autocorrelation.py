@@ -715,6 +715,25 @@ def _local_frame(ids: list, z: np.ndarray, lag: np.ndarray, values: dict, card: 
     return frame
 
 
+def _cardinalities(sw: sparse.csr_matrix) -> np.ndarray:
+    return np.diff(sw.tocsr().indptr)
+
+
+def _lisa(z_focal: np.ndarray, z_draw: np.ndarray, sw: sparse.csr_matrix, permutations: int,
+          alternative: Alternative, seed: int | None, n_jobs: int
+          ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+    """Lag, Ii (esda's scaling) and the permutation results of a (bivariate) local Moran."""
+    lag = sw @ z_draw
+    scale = (len(z_focal) - 1) / (z_focal @ z_focal)
+    ii = scale * z_focal * lag
+    values = {"Ii": ii}
+    if not permutations:
+        return lag, values, None
+    sim = _local_permutation_test(ii, z_focal, z_draw, sw, scale, permutations, alternative,
+                                  seed, n_jobs)
+    return lag, {**values, **sim}, sim["p_sim"]
+
+
 def local_moran(
     data: pd.DataFrame,
     variable: str,
@@ -767,20 +786,11 @@ def local_moran(
     _check_alternative(alternative)
     (_, _, y, sub_w, _), = list(_vectors(_one_year(data, variable), [variable], w, None, "error"))
     tw, sw = _prepared(sub_w, transform)
-    n = len(y)
     z = (y - y.mean()) / y.std()
-    lag = sw @ z
-    scale = (n - 1) / (z @ z)
-    ii = scale * z * lag
-    card = np.diff(sw.tocsr().indptr)
-    values = {"y": y, "z": z, "lag": lag, "Ii": ii}
-    p = None
-    if permutations:
-        sim = _local_permutation_test(ii, z, z, sw, scale, permutations, alternative, seed,
-                                      n_jobs)
-        values.update(sim)
-        p = sim["p_sim"]
-    frame = _local_frame(list(tw.id_order), z, lag, values, card, p, alpha, adjust)
+    lag, values, p = _lisa(z, z, sw, permutations, alternative, seed, n_jobs)
+    values = {"y": y, "z": z, "lag": lag, **values}
+    frame = _local_frame(list(tw.id_order), z, lag, values, _cardinalities(sw), p, alpha,
+                         adjust)
     frame.attrs = _conventions(tw, statistic="local Moran's I", variable=variable,
                                permutations=permutations, alternative=alternative, seed=seed,
                                alpha=alpha, adjust=adjust,
@@ -800,21 +810,12 @@ def local_moran_bv(
     (_, _, xv, sub_w, _), = list(_vectors(frame, [x], w, None, "error"))
     (_, _, yv, _, _), = list(_vectors(frame, [y], w, None, "error"))
     tw, sw = _prepared(sub_w, transform)
-    n = len(xv)
     zx = (xv - xv.mean()) / xv.std()
     zy = (yv - yv.mean()) / yv.std()
-    lag = sw @ zy
-    scale = (n - 1) / (zx @ zx)
-    ii = scale * zx * lag
-    card = np.diff(sw.tocsr().indptr)
-    values = {"x": xv, "y": yv, "zx": zx, "lag_y": lag, "Ii": ii}
-    p = None
-    if permutations:
-        sim = _local_permutation_test(ii, zx, zy, sw, scale, permutations, alternative, seed,
-                                      n_jobs)
-        values.update(sim)
-        p = sim["p_sim"]
-    result = _local_frame(list(tw.id_order), zx, lag, values, card, p, alpha, adjust)
+    lag, values, p = _lisa(zx, zy, sw, permutations, alternative, seed, n_jobs)
+    values = {"x": xv, "y": yv, "zx": zx, "lag_y": lag, **values}
+    result = _local_frame(list(tw.id_order), zx, lag, values, _cardinalities(sw), p, alpha,
+                          adjust)
     result.attrs = _conventions(tw, statistic="bivariate local Moran's I", x=x, y=y,
                                 permutations=permutations, alternative=alternative, seed=seed,
                                 alpha=alpha, adjust=adjust)

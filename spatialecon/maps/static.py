@@ -33,13 +33,13 @@ from spatialecon.maps.classify import (
     MISSING_COLOR,
     MISSING_HATCH,
     MISSING_HATCH_COLOR,
-    Classification,
     Scheme,
     check_column,
     classify,
     require_columns,
 )
 from spatialecon.maps.fonts import use_chinese_font
+from spatialecon.maps.symbology import MISSING_LABEL, Symbology, from_classification
 
 LabelColumn = Literal["short", "name_en"]
 
@@ -55,7 +55,11 @@ INSET_HEIGHT = 0.34  # of the main frame's height; its width follows from INSET_
 # Provinces whose label at the pole of inaccessibility collides with a neighbour's: offset in
 # points (Beijing and Tianjin touch; Shanghai is smaller than its name).
 _LABEL_OFFSETS = {110000: (-5.0, 4.0), 120000: (7.0, -3.0), 310000: (12.0, 0.0)}
-_CLASS = "__class__"
+_CODE = "__legend_row__"
+CONTEXT_LABEL = "未纳入 / not in data"
+LEGEND_STYLE = {"fontsize": 6.5, "title_fontsize": 7, "frameon": False, "alignment": "left",
+                "handlelength": 1.8, "handleheight": 1.1, "labelspacing": 0.35,
+                "borderaxespad": 0.2}
 _MAX_LABELS = 40  # more units than provinces: labels overlap into a smudge
 EDGE_COLOR = "#4d4d4d"
 CONTEXT_COLOR = "#f0f0f0"
@@ -77,8 +81,8 @@ def choropleth(
     inset: bool = True,
     north_arrow: bool = True,
     scale_bar: bool = True,
-    missing_label: str = "无数据 / no data",
-    context_label: str = "未纳入 / not in data",
+    missing_label: str = MISSING_LABEL,
+    context_label: str = CONTEXT_LABEL,
     note: str | None = None,
     figsize: tuple[float, float] | None = None,
 ) -> Figure:
@@ -146,8 +150,78 @@ def choropleth(
     at the frame's edges, as on every conic map of China. Calls :func:`use_chinese_font`, which
     changes matplotlib's global font settings.
     """
-    gdf_albers, classes = _prepare(gdf, column, scheme=scheme, k=k, bins=bins, cmap=cmap,
-                                   labels=labels)
+    check_column(gdf, column)
+    if labels is not None:
+        require_columns(gdf, [labels], "labels column")
+    classes = classify(gdf[column], scheme=scheme, k=k, bins=bins, cmap=cmap, name=column)
+    symbology = from_classification(classes, title=legend_title or column,
+                                    missing_label=missing_label)
+    return national_map(gdf, symbology, title=title, labels=labels, ax=ax, inset=inset,
+                        north_arrow=north_arrow, scale_bar=scale_bar,
+                        context_label=context_label, note=note, figsize=figsize)
+
+
+def national_map(
+    gdf: gpd.GeoDataFrame,
+    symbology: Symbology,
+    *,
+    title: str | None = None,
+    labels: LabelColumn | str | None = "short",
+    ax: Axes | None = None,
+    inset: bool = True,
+    north_arrow: bool = True,
+    scale_bar: bool = True,
+    legend: bool = True,
+    missing_label: str = MISSING_LABEL,
+    context_label: str = CONTEXT_LABEL,
+    note: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Draw any :class:`~spatialecon.maps.symbology.Symbology` in the national layout.
+
+    The layout of :func:`choropleth` (China Albers, South China Sea inset, north arrow, scale
+    bar, legend with counts, hatched "no data", grey parts of China outside the data) for any
+    legend: classes, LISA clusters, significance levels, categories.
+
+    Parameters
+    ----------
+    gdf
+        Units, with a CRS, indexed like ``symbology.codes``; units the symbology does not
+        cover are drawn as "no data".
+    symbology
+        Legend and each unit's row in it.
+    title
+        Axes title.
+    labels
+        Column of ``gdf`` to label units with (``"short"``, ``"name_en"``) or ``None``.
+    ax
+        Draw into this axes instead of a new figure.
+    inset, north_arrow, scale_bar
+        As in :func:`choropleth`.
+    legend
+        Draw the legend in the map (``False`` when a figure shares one legend, as
+        :func:`spatialecon.maps.multiples.small_multiples` does).
+    missing_label, context_label, note, figsize
+        As in :func:`choropleth`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(f"gdf must be a GeoDataFrame, not {type(gdf).__name__}")
+    if len(gdf) == 0:
+        raise ValueError("gdf has no rows: no data to map")
+    if gdf.crs is None:
+        raise ValueError(
+            "gdf has no CRS; set one first, e.g. gdf.set_crs('EPSG:4326') for longitude/latitude"
+        )
+    if labels is not None:
+        require_columns(gdf, [labels], "labels column")
+    symbology = symbology.aligned(gdf.index, missing_label)
+    gdf_albers = gdf.to_crs(CHINA_ALBERS)
+    # Carry each unit's legend row with it: the inset draws a spatial subset of the rows.
+    gdf_albers[_CODE] = symbology.codes.to_numpy()
     use_chinese_font()
     context = _national_context(gdf.attrs.get("simplify"))
 
@@ -163,17 +237,20 @@ def choropleth(
     fig = ax.get_figure()
 
     uncovered = uncovered_provinces(context.provinces, gdf_albers)
-    _draw_layers(ax, gdf_albers, classes, context, uncovered, many=len(gdf_albers) > _MAX_LABELS)
+    _draw_layers(ax, gdf_albers, symbology, context, uncovered,
+                 many=len(gdf_albers) > _MAX_LABELS)
     if labels is not None:
         _draw_labels(ax, gdf_albers, labels, context.provinces.loc[list(uncovered)])
     if inset:
-        _draw_inset(ax, gdf_albers, classes, context, uncovered, frame)
+        _draw_inset(ax, gdf_albers, symbology, context, uncovered, frame)
     if north_arrow:
         _draw_north_arrow(ax, frame)
     if scale_bar:
         _draw_scale_bar(ax, frame)
-    _draw_legend(ax, classes, legend_title or column, missing_label,
-                 context_label if len(uncovered) else None)
+    if legend:
+        ax.legend(handles=legend_handles(symbology, context_label if len(uncovered) else None),
+                  title=symbology.title, loc="lower left", bbox_to_anchor=(0.01, 0.1),
+                  **LEGEND_STYLE)
     # Last, after every geopandas plot call: they relabel the axes and may autoscale.
     _set_frame(ax, frame)
     if title:
@@ -215,27 +292,6 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 300) -> Pa
 # --- preparation ----------------------------------------------------------------------------
 
 
-def _prepare(
-    gdf: gpd.GeoDataFrame,
-    column: str,
-    *,
-    scheme: Scheme,
-    k: int,
-    bins: Sequence[float] | None,
-    cmap: str,
-    labels: str | None,
-) -> tuple[gpd.GeoDataFrame, Classification]:
-    """Validate, classify and project."""
-    check_column(gdf, column)
-    if labels is not None:
-        require_columns(gdf, [labels], "labels column")
-    classes = classify(gdf[column], scheme=scheme, k=k, bins=bins, cmap=cmap, name=column)
-    projected = gdf.to_crs(CHINA_ALBERS)
-    # Carry each unit's class with it: the inset draws a spatial subset of the rows.
-    projected[_CLASS] = classes.yb
-    return projected, classes
-
-
 def _padded(bounds: np.ndarray, fraction: float) -> tuple[float, float, float, float]:
     xmin, ymin, xmax, ymax = map(float, bounds)
     pad = fraction * max(xmax - xmin, ymax - ymin)
@@ -275,12 +331,13 @@ def uncovered_provinces(provinces: gpd.GeoDataFrame, units: gpd.GeoDataFrame) ->
 # --- drawing --------------------------------------------------------------------------------
 
 
-def _draw_units(ax: Axes, units: gpd.GeoDataFrame, classes: Classification, *,
+def _draw_units(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, *,
                 linewidth: float) -> None:
-    yb = units[_CLASS].to_numpy()
-    present = yb >= 0
+    codes = units[_CODE].to_numpy()
+    missing_rows = np.array([entry.missing for entry in symbology.entries], dtype=bool)
+    present = ~missing_rows[codes] if len(codes) else np.zeros(0, dtype=bool)
     if present.any():
-        colors = np.asarray(classes.colors)[yb[present]]
+        colors = np.asarray(symbology.colors)[codes[present]]
         units[present].plot(ax=ax, color=list(colors), edgecolor=EDGE_COLOR, linewidth=linewidth)
     if (~present).any():
         missing = units[~present].plot(ax=ax, facecolor=MISSING_COLOR, edgecolor=EDGE_COLOR,
@@ -290,13 +347,13 @@ def _draw_units(ax: Axes, units: gpd.GeoDataFrame, classes: Classification, *,
         collection.set_hatch_linewidth(0.4)
 
 
-def _draw_layers(ax: Axes, units: gpd.GeoDataFrame, classes: Classification, context: _Context,
+def _draw_layers(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, context: _Context,
                  uncovered: list[int], *, many: bool) -> None:
     provinces = context.provinces
     provinces.loc[uncovered].plot(ax=ax, facecolor=CONTEXT_COLOR, edgecolor=EDGE_COLOR,
                                   linewidth=0.3)
     # Hairlines between counties, firmer province borders on top, the national border firmest.
-    _draw_units(ax, units, classes, linewidth=0.08 if many else 0.3)
+    _draw_units(ax, units, symbology, linewidth=0.08 if many else 0.3)
     if many:
         provinces.boundary.plot(ax=ax, color=EDGE_COLOR, linewidth=0.35)
     gpd.GeoSeries([context.outline]).boundary.plot(ax=ax, color=LINE_COLOR, linewidth=0.6)
@@ -357,7 +414,7 @@ def _inset_box(frame: tuple[float, float, float, float]) -> tuple[float, float, 
     return (frame[2] - width, frame[1], width, height)
 
 
-def _draw_inset(ax: Axes, units: gpd.GeoDataFrame, classes: Classification, context: _Context,
+def _draw_inset(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, context: _Context,
                 uncovered: list[int], frame: tuple[float, float, float, float]) -> None:
     x, y, width, height = _inset_box(frame)
     inset = ax.inset_axes((x, y, width, height), transform=ax.transData)
@@ -366,7 +423,7 @@ def _draw_inset(ax: Axes, units: gpd.GeoDataFrame, classes: Classification, cont
     inside = units.cx[x0:x1, y0:y1]
     others = context.provinces.loc[uncovered].cx[x0:x1, y0:y1]
     others.plot(ax=inset, facecolor=CONTEXT_COLOR, edgecolor=EDGE_COLOR, linewidth=0.2)
-    _draw_units(inset, inside, classes, linewidth=0.15)
+    _draw_units(inset, inside, symbology, linewidth=0.15)
     gpd.GeoSeries([context.outline]).boundary.plot(ax=inset, color=LINE_COLOR, linewidth=0.4)
     context.line.plot(ax=inset, color=LINE_COLOR, linewidth=0.9)
     _set_frame(inset, INSET_EXTENT)
@@ -423,21 +480,19 @@ def _draw_scale_bar(ax: Axes, frame: tuple[float, float, float, float]) -> None:
     ax.text(x0 + length + 0.012 * width, y0 + bar / 2, "km", ha="left", va="center", fontsize=6)
 
 
-def _draw_legend(ax: Axes, classes: Classification, title: str, missing_label: str,
-                 context_label: str | None) -> None:
-    handles = [
-        Patch(facecolor=color, edgecolor=EDGE_COLOR, linewidth=0.4, label=f"{label}  ({n})")
-        for color, label, n in zip(classes.colors, classes.labels, classes.counts, strict=True)
-    ]
-    if classes.n_missing:
-        missing = Patch(facecolor=MISSING_COLOR, edgecolor=EDGE_COLOR, linewidth=0.4,
-                        hatch=MISSING_HATCH, label=f"{missing_label}  ({classes.n_missing})")
-        missing.set_hatchcolor(MISSING_HATCH_COLOR)
-        missing.set_hatch_linewidth(0.4)
-        handles.append(missing)
+def legend_handles(symbology: Symbology, context_label: str | None) -> list[Patch]:
+    """Legend patches of ``symbology``: ``label  (n)`` per row, "no data" hatched, and the
+    plain grey of the parts of China outside the data when ``context_label`` is given."""
+    handles = []
+    for entry in symbology.entries:
+        text = entry.label if entry.count is None else f"{entry.label}  ({entry.count})"
+        patch = Patch(facecolor=entry.color, edgecolor=EDGE_COLOR, linewidth=0.4, label=text,
+                      hatch=MISSING_HATCH if entry.missing else None)
+        if entry.missing:
+            patch.set_hatchcolor(MISSING_HATCH_COLOR)
+            patch.set_hatch_linewidth(0.4)
+        handles.append(patch)
     if context_label:
         handles.append(Patch(facecolor=CONTEXT_COLOR, edgecolor=EDGE_COLOR, linewidth=0.4,
                              label=context_label))
-    ax.legend(handles=handles, title=title, loc="lower left", bbox_to_anchor=(0.01, 0.1),
-              fontsize=6.5, title_fontsize=7, frameon=False, alignment="left",
-              handlelength=1.8, handleheight=1.1, labelspacing=0.35, borderaxespad=0.2)
+    return handles

@@ -326,7 +326,7 @@ def _check_strata(data: _Data, counts: Sequence[np.ndarray]) -> None:
 
 
 @dataclass(frozen=True)
-class _Moments:
+class Moments:
     """Per-stratum count, sum and sum of squares of ``y − shift`` (empty strata included)."""
 
     n: np.ndarray
@@ -354,7 +354,7 @@ class _Tables:
         n = len(y)
         cells = math.prod(self.sizes)
         self._joint: np.ndarray | None = None
-        self._single: dict[int, _Moments] = {}
+        self._single: dict[int, Moments] = {}
         if len(self.sizes) > 1 and cells <= min(_MAX_JOINT_CELLS, max(1 << 16, 4 * n)):
             # One joint code for all factors, read straight from the columns (codes are
             # raw − offset, so the offsets are subtracted once at the end): three bincounts
@@ -386,28 +386,28 @@ class _Tables:
         else:
             self._yc, self._yc2 = yc, yc2
 
-    def _marginal(self, axes: tuple[int, ...]) -> _Moments:
+    def _marginal(self, axes: tuple[int, ...]) -> Moments:
         last = max(axes)
         others = tuple(a + 1 for a in range(last) if a not in axes)
         table = self._suffix[last]
         table = (table.sum(axis=others) if others else table).reshape(3, -1)
-        return _Moments(table[0], table[1], table[2], self.shift)
+        return Moments(table[0], table[1], table[2], self.shift)
 
-    def _count(self, codes: np.ndarray, cells: int) -> _Moments:
-        return _Moments(
+    def _count(self, codes: np.ndarray, cells: int) -> Moments:
+        return Moments(
             np.bincount(codes, minlength=cells).astype(np.float64),
             np.bincount(codes, weights=self._yc, minlength=cells),
             np.bincount(codes, weights=self._yc2, minlength=cells),
             self.shift,
         )
 
-    def single(self, i: int) -> _Moments:
+    def single(self, i: int) -> Moments:
         if i not in self._single:
             self._single[i] = (self._marginal((i,)) if self._joint is not None
                                else self._count(self.data.code(i), self.sizes[i]))
         return self._single[i]
 
-    def pair(self, i: int, j: int) -> _Moments:
+    def pair(self, i: int, j: int) -> Moments:
         if self._joint is not None:
             return self._marginal((i, j))
         combined = self.data.code(i) * self.sizes[j] + self.data.code(j)
@@ -446,8 +446,8 @@ def _noncentral_f_sf(F: float, df1: int, df2: int, ncp: float) -> float:
     return float(min(max(p, 0.0), 1.0))
 
 
-def _q_stats(m: _Moments, variance: Variance, singletons: Singletons, name: Hashable,
-             *, with_p: bool = True) -> _QStats:
+def q_statistics(m: Moments, variance: Variance, singletons: Singletons, name: Hashable,
+                 *, with_p: bool = True) -> _QStats:
     """q, F, λ and p of one stratification from its stratum moments (Wang & Xu 2017, eqs 1–3)."""
     present = m.n >= (2 if singletons == "drop" else 1)
     n_h, s_h, ss_h = m.n[present], m.s[present], m.ss[present]
@@ -485,7 +485,8 @@ def _q_stats(m: _Moments, variance: Variance, singletons: Singletons, name: Hash
     return _QStats(q, F, df1, df2, ncp, p, p_central, int(N), L, singleton_strata, ssw, sst)
 
 
-def _check_conventions(variance: str, singletons: str) -> None:
+def check_conventions(variance: str, singletons: str) -> None:
+    """Validate the variance and singleton conventions (shared with the raster detector)."""
     if variance not in ("sample", "population"):
         raise GeodetectorError(f"variance must be 'sample' or 'population', not {variance!r}")
     if singletons not in ("keep", "drop"):
@@ -501,7 +502,7 @@ def _attrs(y: Hashable, data: _Data, missing: str, **conventions: Any) -> dict:
 # The four detectors
 # ─────────────────────────────────────────────────────────────────────────────────────────────
 
-_FACTOR_COLUMNS = ["q", "F", "df1", "df2", "ncp", "p", "p_central", "n", "strata",
+FACTOR_COLUMNS = ["q", "F", "df1", "df2", "ncp", "p", "p_central", "n", "strata",
                    "singleton_strata"]
 
 
@@ -566,13 +567,13 @@ def factor_detector(
     (``"sample"``) or 0.372 (``"population"``), while ``p_central`` is ~1e-18. Report ``p``
     to compare with published studies, and read it with this in mind.
     """
-    _check_conventions(variance, singletons)
+    check_conventions(variance, singletons)
     data = _prepare(df, y, factors, missing)
     tables = _Tables(data)
     _check_strata(data, [tables.single(i).n for i in range(len(data.names))])
-    rows = [_q_stats(tables.single(i), variance, singletons, name).__dict__
+    rows = [q_statistics(tables.single(i), variance, singletons, name).__dict__
             for i, name in enumerate(data.names)]
-    out = pd.DataFrame(rows, index=pd.Index(data.names, name="factor"))[_FACTOR_COLUMNS]
+    out = pd.DataFrame(rows, index=pd.Index(data.names, name="factor"))[FACTOR_COLUMNS]
     out.attrs = _attrs(y, data, missing, variance=variance, singletons=singletons)
     return out
 
@@ -631,16 +632,16 @@ def interaction_detector(
     On the same rows q(X1∩X2) ≥ max(q1, q2) (a finer partition cannot raise SSW), so the
     "Weaken" types only arise with ``singletons="drop"``, where each q uses its own rows.
     """
-    _check_conventions(variance, singletons)
+    check_conventions(variance, singletons)
     data = _prepare(df, y, factors, missing, min_factors=2)
     tables = _Tables(data)
     _check_strata(data, [tables.single(i).n for i in range(len(data.names))])
-    single = [_q_stats(tables.single(i), variance, singletons, name, with_p=False)
+    single = [q_statistics(tables.single(i), variance, singletons, name, with_p=False)
               for i, name in enumerate(data.names)]
     rows = []
     for i, j in itertools.combinations(range(len(data.names)), 2):
         a, b = data.names[i], data.names[j]
-        both = _q_stats(tables.pair(i, j), variance, singletons, f"{a} ∩ {b}", with_p=False)
+        both = q_statistics(tables.pair(i, j), variance, singletons, f"{a} ∩ {b}", with_p=False)
         rows.append({"factor_a": a, "factor_b": b, "q_a": single[i].q, "q_b": single[j].q,
                      "q": both.q, "type": interaction_type(single[i].q, single[j].q, both.q, tol),
                      "strata": both.strata})
@@ -803,19 +804,21 @@ def ecological_detector(
         raise GeodetectorError(f"rule must be 'unordered' or 'ordered', not {rule!r}")
     if not 0 < alpha < 1:
         raise GeodetectorError(f"alpha must lie in (0, 1), not {alpha!r}")
-    _check_conventions("sample", singletons)
+    check_conventions("sample", singletons)
     data = _prepare(df, y, factors, missing, min_factors=2)
     tables = _Tables(data)
     _check_strata(data, [tables.single(i).n for i in range(len(data.names))])
-    qs = [_q_stats(tables.single(i), "sample", singletons, name).q
+    qs = [q_statistics(tables.single(i), "sample", singletons, name).q
           for i, name in enumerate(data.names)]
-    out = _ecological_rows(data.names, qs, len(data.y), alpha, rule)
+    out = ecological_rows(data.names, qs, len(data.y), alpha, rule)
     out.attrs = _attrs(y, data, missing, alpha=alpha, rule=rule, singletons=singletons)
     return out
 
 
-def _ecological_rows(names: list[Hashable], qs: list[float], n: int, alpha: float,
-                     rule: EcologicalRule) -> pd.DataFrame:
+def ecological_rows(names: list[Hashable], qs: list[float], n: int, alpha: float,
+                    rule: EcologicalRule) -> pd.DataFrame:
+    """Ecological-detector rows for every pair of factors from their q values (the F statistic
+    is the ratio of their within-strata sums of squares, (1 − q_a) / (1 − q_b))."""
     rows = []
     dof = n - 1
     for i, j in itertools.combinations(range(len(names)), 2):
@@ -1251,7 +1254,8 @@ class GeodetectorResult:
     conventions: dict
 
 
-def _discretize_spec(spec: Any) -> dict:
+def discretize_spec(spec: Any) -> dict:
+    """Normalise one ``discretize=`` entry (name, (name, k), breaks or keywords) to keywords."""
     if isinstance(spec, str):
         return {"method": "optimal"} if spec == "optimal" else {"method": spec, "k": 5}
     if isinstance(spec, Mapping):
@@ -1319,7 +1323,7 @@ def geodetector(
     absent = [c for c in group_columns if c not in df.columns]
     if absent:
         raise GeodetectorError(f"no grouping column(s) {absent}; the data have {list(df.columns)}")
-    specs = {f: _discretize_spec(s) for f, s in (discretize or {}).items()}
+    specs = {f: discretize_spec(s) for f, s in (discretize or {}).items()}
     stray = [f for f in specs if f not in names]
     if stray:
         raise GeodetectorError(f"discretize= names {stray}, which are not among the factors")
@@ -1390,21 +1394,21 @@ def _run_detectors(frame: pd.DataFrame, y: Hashable, names: list[Hashable],
                    singletons: Singletons, missing: Missing, alpha: float,
                    ecological_rule: EcologicalRule, risk_test: RiskTest, tol: float) -> None:
     """All requested detectors on one group, sharing one encoding and one table."""
-    _check_conventions(variance, singletons)
+    check_conventions(variance, singletons)
     data = _prepare(frame, y, names, missing)
     pairs = "interaction" in detectors and len(names) > 1
     tables = _Tables(data)
     _check_strata(data, [tables.single(i).n for i in range(len(data.names))])
-    single = [_q_stats(tables.single(i), variance, singletons, f)
+    single = [q_statistics(tables.single(i), variance, singletons, f)
               for i, f in enumerate(data.names)]
     if "factor" in detectors:
-        factor = pd.DataFrame([s.__dict__ for s in single])[_FACTOR_COLUMNS]
+        factor = pd.DataFrame([s.__dict__ for s in single])[FACTOR_COLUMNS]
         factor.insert(0, "factor", data.names)
         add("factor", factor, key)
     if pairs:
         rows = []
         for i, j in itertools.combinations(range(len(names)), 2):
-            both = _q_stats(tables.pair(i, j), variance, singletons, f"{names[i]} ∩ {names[j]}",
+            both = q_statistics(tables.pair(i, j), variance, singletons, f"{names[i]} ∩ {names[j]}",
                             with_p=False)
             rows.append({"factor_a": names[i], "factor_b": names[j], "q_a": single[i].q,
                          "q_b": single[j].q, "q": both.q,
@@ -1421,5 +1425,5 @@ def _run_detectors(frame: pd.DataFrame, y: Hashable, names: list[Hashable],
             add("risk_means", means, key)
             add("risk_tests", tests, key)
     if "ecological" in detectors and len(names) > 1:
-        add("ecological", _ecological_rows(names, [s.q for s in single], len(data.y), alpha,
+        add("ecological", ecological_rows(names, [s.q for s in single], len(data.y), alpha,
                                            ecological_rule), key)

@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # matplotlib must never try to open a window (CI, servers, headless laptops)
 export MPLBACKEND := Agg
 
-.PHONY: install maps test test-fast bench lint clean
+.PHONY: install maps test test-fast bench lint notebooks clean
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/execute.py
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -1,9 +1,9 @@
-"""spatialecon.maps: fonts, classification, static and HTML choropleths."""
+"""spatialecon.maps: fonts, classification, the national layout, static choropleths and
+small multiples (HTML maps: test_html.py; LISA maps: test_maps_lisa.py)."""
 
 from __future__ import annotations
 
 import io
-import json
 import re
 import warnings
 from pathlib import Path
@@ -21,7 +21,17 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 
 from spatialecon.geodata.boundaries import CHINA_ALBERS, boundaries
-from spatialecon.maps import choropleth, classify, html_choropleth, save_figure, use_chinese_font
+from spatialecon.maps import (
+    LegendEntry,
+    Symbology,
+    categorical,
+    choropleth,
+    choropleth_multiples,
+    classify,
+    national_map,
+    save_figure,
+    use_chinese_font,
+)
 from spatialecon.maps.classify import decimals_for
 
 CHINESE = "内蒙古 黑龙江 新疆维吾尔自治区 无数据 南海诸岛"
@@ -252,60 +262,91 @@ def test_choropleth_many_units_skips_labels():
     assert not any(t.get_text().startswith("u") for t in fig.axes[0].texts)
 
 
-# --- HTML maps ------------------------------------------------------------------------------
+# --- any legend in the national layout ---------------------------------------------------------
+
+REGION_COLORS = {"east": "#1b9e77", "centre": "#d95f02", "west": "#7570b3"}
 
 
-def _embedded_collections(html: str) -> list[dict]:
-    """The GeoJSON objects folium embeds (``geo_json_<id>_add({...});``)."""
-    found = re.findall(r"geo_json_[0-9a-f]+_add\((\{.*?\})\);\n", html, flags=re.S)
-    return [json.loads(text) for text in found]
+def _regions(provinces: gpd.GeoDataFrame) -> pd.Series:
+    # A rough three-way split by the first digit of the code: enough to test categories.
+    first = provinces.index.to_series() // 100_000
+    return first.map({1: "east", 2: "east", 3: "east", 4: "centre", 5: "west", 6: "west"})
 
 
-def test_html_choropleth(provinces, tmp_path):
-    data = provinces.copy()
-    data.loc[[110000, 650000], "area_km2"] = np.nan
-    path = html_choropleth(data, "area_km2", tmp_path / "areas.html", title="各省面积",
-                           legend_title="面积 (km²)")
-    html = path.read_text(encoding="utf-8")
-    assert path.stat().st_size < 1_000_000  # measured ~0.91 MB
-    assert [p.name for p in tmp_path.iterdir()] == ["areas.html"]
+def test_national_map_draws_any_symbology(provinces, tmp_path):
+    regions = _regions(provinces).drop([650000, 540000])  # two units without a category
+    symbology = categorical(regions, REGION_COLORS, title="地区 / region",
+                            labels={"east": "东部", "centre": "中部", "west": "西部"})
+    fig = national_map(provinces, symbology, labels="name_en")
+    counts = regions.value_counts()
+    assert _legend_texts(fig) == [
+        f"东部  ({counts['east']})", f"中部  ({counts['centre']})", f"西部  ({counts['west']})",
+        "无数据 / no data  (2)", "未纳入 / not in data"]
+    main = fig.axes[0]
+    faces = {mpl.colors.to_hex(c) for coll in main.collections for c in coll.get_facecolors()}
+    assert set(REGION_COLORS.values()) <= faces
+    assert any(coll.get_hatch() for coll in main.collections)  # Xinjiang and Tibet hatched
+    assert {"Xinjiang", "Tibet", "Beijing"} <= {t.get_text() for t in main.texts}
+    assert _render_png(fig) == []
 
-    (units,) = [c for c in _embedded_collections(html)
-                if c.get("type") == "FeatureCollection" and len(c["features"]) == 31]
-    classes = classify(data["area_km2"])
-    by_id = {f["id"]: f for f in units["features"]}
-    assert set(by_id) == {str(code) for code in data.index}
-    for code, yb in zip(data.index, classes.yb, strict=True):
-        properties = by_id[str(code)]["properties"]
-        assert set(properties) == {"name", "short", "area_km2", "class"}  # nothing else embedded
-        assert properties["class"] == ("无数据 / no data" if yb < 0 else classes.labels[yb])
-    assert by_id["110000"]["properties"]["area_km2"] == "无数据 / no data"
-    coordinates = json.dumps(units["features"][0]["geometry"]["coordinates"])
-    assert not re.search(r"\.\d{5,}", coordinates)  # rounded to 4 decimals
+    # Print resolution: 7 in at 300 dpi.
+    png = save_figure(fig, tmp_path / "regions.png", dpi=300)
+    from PIL import Image
 
-    assert 'let fields = ["name","short","area_km2","class"];' in html
-    for label, n in zip(classes.labels, classes.counts, strict=True):
-        assert f"{label}&nbsp;&nbsp;({n})" in html
-    assert "无数据 / no data&nbsp;&nbsp;(2)" in html
-    assert "未纳入 / not in data" in html  # Hong Kong, Macao, Taiwan drawn grey
-    assert "openstreetmap" not in html.lower()  # no WGS-84 tiles under GCJ-02 polygons
+    with Image.open(png) as image:
+        assert image.width == 2100
+        assert len(image.convert("RGB").getcolors(maxcolors=1 << 20)) > 50
 
 
-def test_html_choropleth_validation(provinces, tmp_path):
-    with pytest.raises(KeyError, match=r"tooltip column.*'pinyin'"):
-        html_choropleth(provinces, "area_km2", tmp_path / "m.html", tooltip_columns=["pinyin"])
-    with pytest.raises(ValueError, match="no data to map"):
-        html_choropleth(provinces.assign(x=np.nan), "x", tmp_path / "m.html")
-    assert not any(tmp_path.iterdir())
+def test_symbology_alignment_recounts_and_adds_no_data():
+    symbology = categorical(pd.Series(["a", "b", "a"], index=[1, 2, 3]),
+                            {"a": "#ff0000", "b": "#0000ff"}, title="t")
+    aligned = symbology.aligned(pd.Index([1, 2, 4, 5]))
+    assert [(e.label, e.count, e.missing) for e in aligned.entries] == [
+        ("a", 1, False), ("b", 1, False), ("无数据 / no data", 2, True)]
+    assert aligned.codes.tolist() == [0, 1, 2, 2]
+    assert aligned.color_of().tolist() == ["#ff0000", "#0000ff", "#d9d9d9", "#d9d9d9"]
+    # A "no data" row that no unit of the map needs is dropped.
+    with_missing = categorical(pd.Series(["a", None], index=[1, 2]), {"a": "#ff0000"},
+                               title="t")
+    assert with_missing.aligned(pd.Index([1])).entries == (LegendEntry("a", "#ff0000", 1),)
+    with pytest.raises(ValueError, match="categories without a colour: 'c'"):
+        categorical(pd.Series(["c"]), {"a": "#ff0000"}, title="t")
+    with pytest.raises(ValueError, match="duplicate unit ids"):
+        symbology.aligned(pd.Index([1, 1]))
+    with pytest.raises(ValueError, match="none of its 3 units is in the map"):
+        symbology.aligned(pd.Index(["1", "2"]))
+    assert isinstance(aligned, Symbology)
 
 
-@pytest.mark.slow
-def test_html_county_map_size(tmp_path):
-    counties = boundaries("county", simplify=0.01)
-    counties["area_km2"] = counties.to_crs(CHINA_ALBERS).area / 1e6
-    # Quantiles: mapclassify's Fisher-Jenks needs ~18 s for 2,848 values without numba.
-    path = html_choropleth(counties, "area_km2", tmp_path / "counties.html", scheme="quantiles")
-    (units,) = [c for c in _embedded_collections(path.read_text(encoding="utf-8"))
-                if len(c.get("features", [])) == len(counties)]
-    assert len(units["features"]) == 2848
-    assert path.stat().st_size < 6_000_000  # measured ~5.4 MB
+def test_choropleth_multiples_share_one_classification(provinces, tmp_path):
+    rng = np.random.default_rng(0)
+    rows = []
+    for year in (2015, 2017, 2019):
+        values = provinces["area_km2"].to_numpy() * (1 + (year - 2015) / 10)
+        values = values * rng.uniform(0.9, 1.1, len(values))
+        rows.append(pd.DataFrame({"adcode": provinces.index, "year": year,
+                                  "variable": "area", "value": values}))
+    panel = pd.concat(rows, ignore_index=True)
+    panel.loc[(panel["adcode"] == 110000) & (panel["year"] == 2017), "value"] = np.nan
+    fig = choropleth_multiples(provinces, panel, k=4, legend_title="面积", title="各年面积")
+
+    pooled = classify(panel["value"], k=4)
+    maps = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in maps] == ["2015", "2017", "2019"]
+    (legend,) = fig.legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == [*pooled.labels, "无数据 / no data", "未纳入 / not in data"]  # no counts
+    for ax, year in zip(maps, (2015, 2017, 2019), strict=True):
+        y = panel[panel["year"] == year].set_index("adcode")["value"].dropna()
+        # mapclassify's own assignment of this year's values to the pooled bounds
+        yb = mapclassify.UserDefined(y.to_numpy(), bins=pooled.bins).yb
+        expected = {pooled.colors[c] for c in yb}
+        faces = {mpl.colors.to_hex(c) for coll in ax.collections for c in coll.get_facecolors()}
+        assert expected <= faces
+        assert any(coll.get_hatch() for coll in ax.collections) == (year == 2017)
+    # North arrow and scale bar once, in the first panel.
+    assert [sum(t.get_text() == "N" for t in ax.texts) for ax in maps] == [1, 0, 0]
+    assert _render_png(fig) == []
+    out = save_figure(fig, tmp_path / "multiples.pdf")
+    assert out.read_bytes()[:4] == b"%PDF"

@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from tqdm.auto import tqdm
+from tqdm import tqdm  # a text bar (tqdm.auto wants ipywidgets in notebooks)
 
 from spatialecon._files import atomic_path, cache_dir, embedded_path
 from spatialecon.geodata._names import english_name, split_name

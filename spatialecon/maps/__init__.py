@@ -1,11 +1,23 @@
-"""Choropleth maps of China's units: static figures for papers and HTML companions.
+"""Maps of China's units: static figures for papers and HTML companions.
 
-- :func:`choropleth` draws a classed map in China Albers with the South China Sea inset, a
-  legend with class bounds and counts, a north arrow and a scale bar; :func:`save_figure`
-  writes it as PNG, SVG or PDF.
-- :func:`html_choropleth` writes the same classes as an interactive Leaflet map.
-- :func:`classify` is the classification both use (mapclassify schemes).
-- :func:`use_chinese_font` makes matplotlib render Chinese text (Noto Sans CJK SC).
+Static (matplotlib; China Albers, South China Sea inset, north arrow, scale bar, CJK font)
+
+- :func:`choropleth`: a classed map with class bounds and counts in the legend;
+  :func:`national_map` draws any :class:`Symbology` in the same layout.
+- :func:`lisa_cluster_map`, :func:`significance_map`, :func:`moran_scatterplot`: local Moran's
+  I in GeoDa's colours.
+- :func:`choropleth_multiples`, :func:`lisa_multiples`, :func:`small_multiples`: one panel per
+  year, one classification and one legend.
+- :func:`save_figure`: PNG, SVG or PDF, atomically.
+
+HTML (Leaflet, self-contained by default)
+
+- :func:`html_map`: several layers (years, indicators, LISA) over one shared geometry;
+  :func:`html_choropleth` for one; :func:`panel_layers`, :func:`lisa_layers` build layers.
+- :func:`html_fragment`, :func:`leaflet_head`, :func:`embed_iframe`: embedding in a report.
+
+Shared: :func:`classify` (mapclassify schemes), :class:`Symbology` (a legend and each unit's
+row in it), :func:`use_chinese_font`.
 
 Example
 -------
@@ -17,18 +29,62 @@ Example
 
 from spatialecon.maps.classify import SCHEMES, Classification, classify
 from spatialecon.maps.fonts import use_chinese_font
-from spatialecon.maps.interactive import html_choropleth
-from spatialecon.maps.static import choropleth, save_figure
+from spatialecon.maps.interactive import (
+    embed_iframe,
+    html_choropleth,
+    html_fragment,
+    html_map,
+    leaflet_head,
+    lisa_layers,
+    panel_layers,
+)
+from spatialecon.maps.lisa import (
+    LISA_COLORS,
+    LISA_LABELS,
+    LISA_LABELS_EN,
+    SIGNIFICANCE_COLORS,
+    cluster_symbology,
+    lisa_cluster_map,
+    moran_scatterplot,
+    significance_map,
+    significance_symbology,
+)
+from spatialecon.maps.multiples import choropleth_multiples, lisa_multiples, small_multiples
+from spatialecon.maps.static import choropleth, national_map, save_figure
+from spatialecon.maps.symbology import LegendEntry, Symbology, categorical, classed
 from spatialecon.maps.weights_plots import link_map, neighbor_histogram
 
 __all__ = [
+    "LISA_COLORS",
+    "LISA_LABELS",
+    "LISA_LABELS_EN",
     "SCHEMES",
+    "SIGNIFICANCE_COLORS",
     "Classification",
+    "LegendEntry",
+    "Symbology",
+    "categorical",
     "choropleth",
+    "choropleth_multiples",
+    "classed",
     "classify",
+    "cluster_symbology",
+    "embed_iframe",
     "html_choropleth",
+    "html_fragment",
+    "html_map",
+    "leaflet_head",
     "link_map",
+    "lisa_cluster_map",
+    "lisa_layers",
+    "lisa_multiples",
+    "moran_scatterplot",
+    "national_map",
     "neighbor_histogram",
+    "panel_layers",
     "save_figure",
+    "significance_map",
+    "significance_symbology",
+    "small_multiples",
     "use_chinese_font",
 ]

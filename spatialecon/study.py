@@ -176,11 +176,11 @@ def _source(where: str, table: dict, folder: Path, outside_ok: bool,
     if ("dataset" in table) == ("file" in table):
         raise StudyError(f"{where}: give exactly one of dataset = (embedded) or file = (yours)")
     if "dataset" in table:
-        from spatialecon import datasets
+        from spatialecon import sources
 
-        if table["dataset"] not in datasets.available():
+        if table["dataset"] not in sources.available():
             raise StudyError(f"{where}: no embedded dataset {table['dataset']!r}; available: "
-                             f"{', '.join(datasets.available())}")
+                             f"{', '.join(sources.available())}")
         return table["dataset"], None, {}
     if "unit" not in table:
         raise StudyError(f"{where}: a file needs unit = (the column naming the units)")

@@ -16,23 +16,45 @@ def province_run(tmp_path_factory):
     return out
 
 
-def test_maps_and_report_are_written(province_run, capsys):
+def test_maps_and_report_are_written(province_run):
     out = province_run
     for name in ("integration", "dea_te", "services_share"):
-        png = out / "maps" / f"{name}.png"
-        assert png.stat().st_size > 10_000 and (out / "maps" / f"{name}.html").is_file()
-        image = Image.open(png).convert("RGB")
-        # a real picture at print resolution, not a blank canvas
-        assert image.width >= 2000 and len(image.getcolors(maxcolors=1 << 20)) > 50
+        for stem in (name, f"lisa-{name}"):
+            png = out / "maps" / f"{stem}.png"
+            image = Image.open(png).convert("RGB")
+            # a real picture at print resolution, not a blank canvas
+            assert image.width >= 2000 and len(image.getcolors(maxcolors=1 << 20)) > 20
+        assert (out / "maps" / f"moran-scatter-{name}.png").is_file()
     assert not (out / "maps" / "dea_pte.png").exists()  # map = false in the study
-    html = (out / "maps" / "integration.html").read_text(encoding="utf-8")
+    page = out / "maps" / "indicators.html"
+    html = page.read_text(encoding="utf-8")
     assert '"2.2959"' in html  # 北京's score as printed, not rounded to the legend
-    assert (out / "maps" / "integration.html").stat().st_size < 1_100_000
+    assert page.stat().st_size < 1_000_000 and "unpkg" not in html and "cdn" not in html
     report = (out / "index.html").read_text(encoding="utf-8")
-    for section in ("Maps", "Global Moran", "Moran by year", "Coupling", "Theil",
+    for section in ("Maps", "Global Moran", "LISA", "Moran by year", "Coupling", "Theil",
                     "Geographical detector"):
         assert section in report
     assert "西藏自治区 (540000)" in report  # the unit without data is reported, not hidden
+    assert (out / "maps" / "multiples-west-hq_index.png").is_file()
+
+
+@pytest.mark.browser
+def test_report_opens_in_a_browser(province_run):
+    from spatialecon.maps.browser import find_chromium, open_page
+
+    if find_chromium() is None:
+        pytest.skip("headless Chromium not found (apt-get install chromium)")
+    report = open_page(province_run / "index.html", width=1100, height=900, settle=1.0,
+                       evaluate=("document.querySelectorAll('iframe').length",
+                                 "document.querySelectorAll('img').length"))
+    assert report.console_errors == []
+    assert [r for r in report.requests if not r.startswith("file://")] == []  # offline
+    iframes, images = report.evaluated
+    assert iframes == 2 and images >= 12
+    assert report.distinct_colors() > 50  # a map, not a blank page
+    page = open_page(province_run / "maps" / "indicators.html")
+    assert page.console_errors == [] and page.requests == []
+    assert page.dom["svg_paths"] + page.dom["canvases"] > 30 and page.dom["layer_inputs"] == 6
 
 
 def test_default_study_tables(province_run):

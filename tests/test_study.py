@@ -93,7 +93,7 @@ def _user_study(tmp_path: Path) -> Path:
     text = (f'title = "{quoted}"\nlevel = "province"\noutput = "{out}"\n'
             f'[[indicators]]\nname = "mine"\nlabel = "{quoted}"\nfile = "mine.csv"\n'
             f'unit = "地区"\nvariable = "{quoted}"\n'
-            "[moran]\npermutations = 99\n[maps]\nhtml = false\n")
+            "[moran]\npermutations = 99\n")
     return _write(tmp_path, text)
 
 

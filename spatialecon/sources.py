@@ -1,0 +1,40 @@
+"""Where a study's indicators come from, under one set of names: the embedded tables of
+:mod:`spatialecon.datasets` and the datasets derived from embedded rasters
+(:func:`spatialecon.raster.county_terrain`). ``datasets`` belongs to the first stage of the
+data flow and cannot load raster-derived data itself; studies, at the last stage, see both.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pandas as pd
+
+from spatialecon import datasets
+
+# name → (module, loader, metadata attribute)
+DERIVED: dict[str, tuple[str, str, str]] = {
+    "county_terrain": ("spatialecon.raster", "county_terrain", "COUNTY_TERRAIN_META"),
+}
+
+
+def available() -> list[str]:
+    """Embedded and derived dataset names."""
+    return [*datasets.available(), *DERIVED]
+
+
+def load(name: str) -> pd.DataFrame:
+    """A tidy panel (``adcode, year, variable, value``) by name."""
+    if name in DERIVED:
+        module, loader, _ = DERIVED[name]
+        return getattr(importlib.import_module(module), loader)()
+    return datasets.load(name)
+
+
+def describe(name: str) -> dict[str, Any]:
+    """The dataset's metadata (title, variables, provenance)."""
+    if name in DERIVED:
+        module, _, meta = DERIVED[name]
+        return dict(getattr(importlib.import_module(module), meta))
+    return datasets.describe(name)

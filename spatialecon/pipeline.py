@@ -39,7 +39,7 @@ from spatialecon.panel import join_boundaries, read_panel
 from spatialecon.report import Figure, Frame, Section, Table, Text, write_report
 from spatialecon.study import Indicator, PanelSpec, Study, StudyError, load_study
 
-DEFAULT_STUDIES = ("provinces",)  # what `make maps` runs
+DEFAULT_STUDIES = ("provinces", "counties")  # what `make maps` runs
 WEB_SIMPLIFY = {"province": 0.01, "prefecture": 0.01, "county": 0.01}  # degrees (~1 km)
 # Static national maps are 7 in wide at 300 dpi: one pixel is about 2.4 km, so borders
 # coverage-simplified at 0.005° (~0.5 km) look the same and draw several times faster.
@@ -374,8 +374,10 @@ def _geodetector(run: StudyRun, units: gpd.GeoDataFrame) -> None:
     config = run.study.geodetector
     frame = units.drop(columns="geometry").copy()
     factors = list(config.get("factors", []))
+    province = frame["province_adcode"]
     for scheme in config.get("regions", []):
-        frame[scheme] = regions(scheme).reindex(frame.index)
+        # region schemes are provincial: lower levels take their province's region
+        frame[scheme] = province if scheme == "province" else province.map(regions(scheme))
         factors.append(scheme)
     columns = [config["y"], *factors]
     frame = frame[columns].dropna()

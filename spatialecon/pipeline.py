@@ -40,10 +40,10 @@ from spatialecon.report import Figure, Frame, Section, Table, Text, write_report
 from spatialecon.study import Indicator, PanelSpec, Study, StudyError, load_study
 
 DEFAULT_STUDIES = ("provinces", "counties")  # what `make maps` runs
-WEB_SIMPLIFY = {"province": 0.01, "prefecture": 0.01, "county": 0.01}  # degrees (~1 km)
-# Static national maps are 7 in wide at 300 dpi: one pixel is about 2.4 km, so borders
-# coverage-simplified at 0.005° (~0.5 km) look the same and draw several times faster.
-PRINT_SIMPLIFY = 0.005
+# Borders coverage-simplified at 0.01° (~1 km), computed once per level and cached: a static
+# national map is 7 in wide at 300 dpi, so one pixel is about 2.4 km and the simplification is
+# invisible, while drawing gets several times faster; web pages shrink tenfold.
+SIMPLIFY = 0.01
 
 
 @dataclass
@@ -178,10 +178,10 @@ def _maps(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
 
 def _drawn(study: Study, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """``units`` with print-simplified geometry (same index and columns)."""
-    simple = boundaries(study.level, simplify=PRINT_SIMPLIFY).geometry.reindex(units.index)
+    simple = boundaries(study.level, simplify=SIMPLIFY).geometry.reindex(units.index)
     drawn = units.set_geometry(gpd.GeoSeries(simple.to_numpy(), index=units.index,
                                              crs=units.crs))
-    drawn.attrs = {**units.attrs, "simplify": PRINT_SIMPLIFY}
+    drawn.attrs = {**units.attrs, "simplify": SIMPLIFY}
     return drawn
 
 
@@ -190,7 +190,7 @@ def _web_map(run: StudyRun, layers: dict, name: str, caption: str, section: Sect
     if not layers or not run.study.maps.get("html", True):
         return
     level = run.study.level
-    web = boundaries(level, simplify=WEB_SIMPLIFY[level])
+    web = boundaries(level, simplify=SIMPLIFY)
     path = html_map(web, layers, run.maps_dir / f"{name}.html", title=caption,
                     offline=run.study.maps.get("offline", True))
     run.files.append(path)
@@ -305,7 +305,7 @@ def _panels(run: StudyRun) -> None:
             run.table(per_unit, f"transitions-{spec.name}-{variable}")
             section.items.append(Table(matrix.reset_index(), f"{variable}: LISA transitions "
                                                              "(counts)"))
-            units = boundaries(study.level, simplify=PRINT_SIMPLIFY).loc[
+            units = boundaries(study.level, simplify=SIMPLIFY).loc[
                 sorted(sub["adcode"].unique())]
             fig = choropleth_multiples(units, sub, variable=variable, legend_title=variable,
                                        labels=None)

@@ -410,6 +410,34 @@ def _geodetector(run: StudyRun, units: gpd.GeoDataFrame) -> None:
     run.sections.append(section)
 
 
+def _regression(run: StudyRun, units: gpd.GeoDataFrame) -> None:
+    from spatialecon.regression import compare_models
+
+    study = run.study
+    config = study.regression
+    y, xs = config["y"], list(config["x"])
+    values = units.loc[units[[y, *xs]].notna().all(axis=1), [y, *xs]]
+    w = _weights(study, config.get("weights", "contiguity"), values.index)
+    table = compare_models(values, f"{y} ~ {' + '.join(xs)}", w,
+                           models=config.get("models", ("ols", "lag", "error", "durbin")))
+    section = Section("空间回归 · Spatial regression")
+    csv = run.tables_dir / "spatial_models.csv"
+    table.to_csv(csv)
+    for fmt in ("md", "tex"):
+        path = run.tables_dir / f"spatial_models.{fmt}"
+        (table.to_markdown if fmt == "md" else table.to_latex)(path)
+        run.files.append(path)
+    run.files.append(csv)
+    section.items.append(Table(table.cells, f"{y} ~ {' + '.join(xs)}: models compared "
+                                            "(estimate, s.e. in parentheses)", csv=csv,
+                               note=table.note))
+    if table.diagnostics is not None:
+        diagnostics = table.diagnostics
+        section.items.append(Table(diagnostics.table(), "OLS 空间诊断 · LM diagnostics",
+                                   note=f"{diagnostics.reason}"))
+    run.sections.append(section)
+
+
 def run_study(
     study: Study | str | Path,
     *,
@@ -443,6 +471,9 @@ def run_study(
     if study.geodetector:
         with _stage(run, "geographical detector", echo):
             _geodetector(run, units)
+    if study.regression:
+        with _stage(run, "spatial regression", echo):
+            _regression(run, units)
     if run.notes:
         run.sections.insert(0, Section("数据说明 · Data notes",
                                        [Text(note) for note in run.notes]))

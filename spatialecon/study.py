@@ -96,6 +96,9 @@ class Study:
     coupling: dict | None = None
     inequality: dict | None = None
     maps: dict = field(default_factory=dict)
+    composites: tuple[dict, ...] = ()
+    printed: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     source: Path | None = None
 
     def indicator(self, name: str) -> Indicator:
@@ -108,7 +111,7 @@ class Study:
 
 _TOP = {"version", "title", "level", "output", "seed", "allow_paths_outside", "indicators",
         "panels", "weights", "moran", "geodetector", "regression", "coupling", "inequality",
-        "maps"}
+        "maps", "composite", "printed", "notes"}
 _INDICATOR = {"name", "label", "dataset", "file", "variable", "year", "unit", "year_column",
               "within", "sheet", "encoding", "skip_units", "scale", "map"}
 _PANEL = {"name", "dataset", "file", "variables", "unit", "year_column", "within", "sheet",
@@ -120,10 +123,12 @@ _SECTIONS = {
                     "singletons"},
     "regression": {"y", "x", "models", "weights"},
     "coupling": {"panel", "systems", "scale", "label"},
-    "inequality": {"indicators", "regions", "index"},
+    "inequality": {"indicators", "regions", "index", "means"},
     "maps": {"formats", "html", "offline", "dpi"},
 }
 _MAP = {"scheme", "k", "cmap", "bins", "labels"}
+_COMPOSITE = {"name", "label", "method", "indicators", "dimensions", "directions", "map"}
+COMPOSITE_METHODS = ("entropy", "topsis", "topsis_layered")
 LEVELS = ("province", "prefecture", "county")
 _NAME = re.compile(r"[\w\-]{1,64}")  # \w includes CJK: 城乡融合 is a fine file name
 
@@ -249,6 +254,26 @@ def load_study(name_or_path: str | Path, *, output: str | Path | None = None) ->
                                 variables=tuple(table["variables"]), dataset=dataset, file=file,
                                 read=read, weights=table.get("weights", "contiguity"),
                                 scale=float(table.get("scale", 1.0))))
+    composites = []
+    for n, table in enumerate(raw.get("composite", []), start=1):
+        at = f"{where} [[composite]] #{n}"
+        _check_keys(at, table, _COMPOSITE)
+        if table.get("method", "entropy") not in COMPOSITE_METHODS:
+            raise StudyError(f"{at}: method must be one of {', '.join(COMPOSITE_METHODS)}")
+        unknown = [i for i in table.get("indicators", []) if i not in names]
+        if unknown or not table.get("indicators"):
+            raise StudyError(f"{at}: indicators {unknown or '[]'} are not indicator names")
+        if not _NAME.fullmatch(str(table.get("name", ""))):
+            raise StudyError(f"{at}: needs a name of letters, digits, _ or -")
+        composites.append(dict(table))
+        names.append(table["name"])
+    from spatialecon import datasets
+
+    printed = tuple(raw.get("printed", []))
+    unknown = [p for p in printed if p not in datasets.printed_tables()]
+    if unknown:
+        raise StudyError(f"{where}: printed tables {unknown} do not exist; available: "
+                         f"{', '.join(datasets.printed_tables())}")
     sections = {}
     for key, allowed in _SECTIONS.items():
         table = raw.get(key)
@@ -270,5 +295,7 @@ def load_study(name_or_path: str | Path, *, output: str | Path | None = None) ->
         weights=sections["weights"] or {"contiguity": "queen"},
         moran=sections["moran"] or {}, geodetector=sections["geodetector"],
         regression=sections["regression"], coupling=sections["coupling"],
-        inequality=sections["inequality"], maps=sections["maps"] or {}, source=path,
+        inequality=sections["inequality"], maps=sections["maps"] or {},
+        composites=tuple(composites), printed=printed, notes=tuple(raw.get("notes", [])),
+        source=path,
     )

@@ -350,3 +350,12 @@ def test_choropleth_multiples_share_one_classification(provinces, tmp_path):
     assert _render_png(fig) == []
     out = save_figure(fig, tmp_path / "multiples.pdf")
     assert out.read_bytes()[:4] == b"%PDF"
+
+
+def test_user_breaks_are_printed_as_given():
+    from spatialecon.maps.classify import classify
+
+    values = pd.Series([1.4, 1.6, 1.8, 1.9, 2.2, 2.3])
+    classes = classify(values, scheme="user_defined", bins=[1.5, 1.75, 2.0, 2.5])
+    assert classes.decimals == 2
+    assert classes.counts.tolist() == [1, 1, 2, 2]

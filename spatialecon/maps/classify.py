@@ -266,6 +266,9 @@ def classify(
     yb[present] = classifier.yb
     lower = float(y.min()) if y.min() <= class_bins[0] else -math.inf
     decimals = decimals_for(np.concatenate([[lower], class_bins]))
+    if scheme_used == "user_defined":
+        # the user's own breaks are printed as given (1.75 stays 1.75, not 1.8)
+        decimals = max(decimals, exact_decimals(class_bins))
     return Classification(
         scheme=scheme_used,
         k=k_used,
@@ -314,6 +317,16 @@ def decimals_for(values: np.ndarray) -> int:
         if len({f"{v:.{decimals}f}" for v in finite}) == len(np.unique(finite)):
             return decimals
     return 6
+
+
+def exact_decimals(values: np.ndarray, limit: int = 6) -> int:
+    """Fewest decimals (up to ``limit``) that print every finite value exactly."""
+    finite = np.asarray(values, dtype="float64")
+    finite = finite[np.isfinite(finite)]
+    for decimals in range(limit + 1):
+        if np.allclose(np.round(finite, decimals), finite, rtol=0, atol=1e-12):
+            return decimals
+    return limit
 
 
 def class_labels(lower: float, bins: np.ndarray, decimals: int) -> list[str]:

@@ -1,0 +1,82 @@
+"""The seed's four quantitative studies as built-in studies: what reproduces from the
+embedded data, checked against the article's printed tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from spatialecon import datasets
+from spatialecon.pipeline import run_study
+from spatialecon.study import builtin_studies
+
+
+def _run(name, tmp_path_factory):
+    out = tmp_path_factory.mktemp(name)
+    run = run_study(name, output=out, echo=lambda _: None)
+    return out, run
+
+
+def test_the_studies_are_listed():
+    assert {"urbanisation", "urban_rural", "resilience", "finpoverty"} <= set(builtin_studies())
+
+
+def test_finpoverty_regional_means_reproduce_the_print(tmp_path_factory):
+    out, _ = _run("finpoverty", tmp_path_factory)
+    printed = datasets.printed("finpoverty_regional_means")
+    printed = printed.set_index(printed["group"].str.removesuffix("地区"))
+    for scheme, groups in (("south_north", ["南方", "北方", "全国"]), ("nbs4", ["西部"])):
+        means = pd.read_csv(out / "tables" / f"regional_means-{scheme}.csv",
+                            encoding="utf-8-sig").pivot_table(index="region",
+                                                              columns="variable",
+                                                              values="value")
+        for group in groups:
+            for column in ("te_crs", "pte_vrs", "se"):
+                assert means.loc[group, column] == pytest.approx(
+                    printed.loc[group, column], abs=0.00006), (group, column)
+    # the printed 东部 CRS mean is a misprint (0.7821 for 0.7621), and the study says so
+    means = pd.read_csv(out / "tables" / "regional_means-nbs4.csv", encoding="utf-8-sig")
+    east = means.query("region == '东部' and variable == 'te_crs'")["value"].item()
+    assert round(east, 4) == 0.7621 and printed.loc["东部", "te_crs"] == 0.7821
+    assert "0.7821" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_urban_rural_regional_means_reproduce_three_dimensions(tmp_path_factory):
+    out, _ = _run("urban_rural", tmp_path_factory)
+    means = pd.read_csv(out / "tables" / "regional_means-liu2020_4region.csv",
+                        encoding="utf-8-sig").pivot_table(index="region", columns="indicator",
+                                                          values="value")
+    printed = datasets.printed("urban_rural_regions")
+    printed = printed.pivot_table(index="region", columns="variable", values="mean_score")
+    for dimension in ("economic_drive", "transport_information", "ecological_capacity"):
+        for region in ("东部", "中部", "西部", "东北"):
+            assert means.loc[region, dimension] == pytest.approx(
+                printed.loc[region, dimension], abs=0.00011), (region, dimension)
+    # 居民生活水平 does not: the article's regional means disagree with its own provinces
+    gap = means.loc["西部", "living_standard"] - printed.loc["西部", "living_standard"]
+    assert abs(gap) > 0.005
+
+
+def test_resilience_coupling_reproduces_table_6(tmp_path_factory):
+    out, _ = _run("resilience", tmp_path_factory)
+    ours = pd.read_csv(out / "tables" / "coupling_coordination.csv").set_index(
+        ["adcode", "year"])["D"]
+    printed = datasets.printed("resilience_coupling").dropna(subset=["adcode"])
+    printed = printed.set_index(["adcode", "year"])["coupling_d"]
+    common = printed.index.intersection(ours.index)
+    assert len(common) == 72
+    off = (ours[common] - printed[common]).abs() > 0.005
+    assert off.sum() == 1 and off[off].index[0] == (500000, 2016)  # 重庆 2016, a misprint
+
+
+def test_urbanisation_chain_runs_with_the_printed_tables(tmp_path_factory):
+    out, _ = _run("urbanisation", tmp_path_factory)
+    report = (out / "index.html").read_text(encoding="utf-8")
+    assert "printed tables" in report and "cannot be reproduced" in report
+    theil = pd.read_csv(out / "tables" / "theil-belts3.csv")
+    shares = theil.query("statistic == 'contribution_pct' and group in ['区域内', '区域间']")
+    assert shares["value"].sum() == pytest.approx(100)
+    factor = pd.read_csv(out / "tables" / "geodetector_factor.csv")
+    assert set(factor["region"]) == {"全国", "东部", "中部", "西部"}
+    moran = pd.read_csv(out / "tables" / "global_moran.csv").set_index("variable")
+    assert (moran.loc["quality", "n"] == 30).all()  # 西藏 has no dimension scores

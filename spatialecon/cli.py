@@ -17,6 +17,10 @@ from spatialecon.study import StudyError, builtin_studies
 def _cmd_run(args: argparse.Namespace) -> None:
     from spatialecon.pipeline import run_study
 
+    if not args.studies:  # `spatialecon run` alone lists what it can run
+        print("built-in studies (spatialecon run NAME, or a .toml file):")
+        print("\n".join(f"  {name}" for name in builtin_studies()))
+        return
     for study in args.studies:
         run_study(study, output=args.output)
 
@@ -56,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     maps.set_defaults(func=_cmd_maps)
 
     run = sub.add_parser("run", help="run a study file (.toml) or a built-in study by name")
-    run.add_argument("studies", nargs="+", help="study files or names (see `studies`)")
+    run.add_argument("studies", nargs="*", help="study files or names (none: list them)")
     run.add_argument("--output", help="output folder instead of the study's own")
     run.set_defaults(func=_cmd_run)
 

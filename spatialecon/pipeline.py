@@ -478,6 +478,30 @@ def _regression(run: StudyRun, units: gpd.GeoDataFrame) -> None:
     run.sections.append(section)
 
 
+def _econometrics(run: StudyRun) -> None:
+    """Two-way fixed effects and random effects with clustered errors, and the Hausman test,
+    on one of the study's panels."""
+    from spatialecon.econometrics import fixed_effects, hausman, random_effects
+
+    config = run.study.econometrics
+    spec = next((p for p in run.study.panels if p.name == config.get("panel")), None)
+    if spec is None:
+        raise StudyError(f"[econometrics] panel {config.get('panel')!r} is not a [[panels]] name")
+    data = _panel_wide(spec)
+    formula = f"{config['y']} ~ {' + '.join(config['x'])}"
+    cluster = config.get("cluster", "entity")
+    fe = fixed_effects(data, formula, cluster=cluster)
+    re = random_effects(data, formula, cluster=cluster)
+    test = hausman(fe, re)
+    section = Section("面板回归 · Panel regressions (FE / RE)")
+    for name, result in (("two-way fixed effects", fe), ("random effects", re)):
+        csv = run.table(result.reset_index(), f"panel-{name.split()[0]}-{config['y']}")
+        section.items.append(Table(result.reset_index(), f"{formula}: {name}, errors "
+                                   f"clustered by {cluster}", csv=csv))
+    section.items.append(Text(f"Hausman (FE vs RE): {test}"))
+    run.sections.append(section)
+
+
 def _printed(run: StudyRun) -> None:
     """The article's printed tables, as printed, with their caveats: beside our results."""
     section = Section("原文表格 · The article's printed tables")
@@ -526,6 +550,9 @@ def run_study(
     if study.regression:
         with _stage(run, "spatial regression", echo):
             _regression(run, units)
+    if study.econometrics:
+        with _stage(run, "panel regressions", echo):
+            _econometrics(run)
     if study.printed:
         _printed(run)
     if run.notes or study.notes:

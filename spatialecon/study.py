@@ -95,6 +95,7 @@ class Study:
     regression: dict | None = None
     coupling: dict | None = None
     inequality: dict | None = None
+    econometrics: dict | None = None
     maps: dict = field(default_factory=dict)
     composites: tuple[dict, ...] = ()
     printed: tuple[str, ...] = ()
@@ -111,7 +112,7 @@ class Study:
 
 _TOP = {"version", "title", "level", "output", "seed", "allow_paths_outside", "indicators",
         "panels", "weights", "moran", "geodetector", "regression", "coupling", "inequality",
-        "maps", "composite", "printed", "notes"}
+        "maps", "composite", "printed", "notes", "econometrics"}
 _INDICATOR = {"name", "label", "dataset", "file", "variable", "year", "unit", "year_column",
               "within", "sheet", "encoding", "skip_units", "scale", "map"}
 _PANEL = {"name", "dataset", "file", "variables", "unit", "year_column", "within", "sheet",
@@ -125,6 +126,7 @@ _SECTIONS = {
     "coupling": {"panel", "systems", "scale", "label"},
     "inequality": {"indicators", "regions", "index", "means"},
     "maps": {"formats", "html", "offline", "dpi"},
+    "econometrics": {"panel", "y", "x", "cluster"},
 }
 _MAP = {"scheme", "k", "cmap", "bins", "labels"}
 _COMPOSITE = {"name", "label", "method", "indicators", "dimensions", "directions", "map"}
@@ -295,7 +297,8 @@ def load_study(name_or_path: str | Path, *, output: str | Path | None = None) ->
         weights=sections["weights"] or {"contiguity": "queen"},
         moran=sections["moran"] or {}, geodetector=sections["geodetector"],
         regression=sections["regression"], coupling=sections["coupling"],
-        inequality=sections["inequality"], maps=sections["maps"] or {},
+        inequality=sections["inequality"], econometrics=sections["econometrics"],
+        maps=sections["maps"] or {},
         composites=tuple(composites), printed=printed, notes=tuple(raw.get("notes", [])),
         source=path,
     )

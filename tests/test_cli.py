@@ -94,3 +94,7 @@ def test_match_and_studies_commands(capsys):
     assert "150000" in out and "610000" in out
     assert main(["studies"]) == 0
     assert "provinces" in capsys.readouterr().out
+    assert main(["run"]) == 0
+    listed = capsys.readouterr().out
+    assert all(name in listed for name in ("urbanisation", "urban_rural", "resilience",
+                                           "finpoverty", "counties"))

@@ -323,3 +323,134 @@ def test_coupling_bad_input() -> None:
         ix.coupling_coordination(a, a.rename("b"), weights=[0.5, 0.6])
     with pytest.raises(ix.IndicatorError, match="at least two systems"):
         ix.coupling_coordination(a)
+
+
+# ─────────────────────────────────────────────────────────────────────────────────────────────
+# Principal-component (factor-analysis) weights: numpy/scipy and sklearn as references
+# ─────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def _pca_data(seed: int = 3) -> pd.DataFrame:
+    """60 unit-years of five correlated indicators (two strong components)."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=(60, 5))
+    z[:, 1] += z[:, 0]
+    z[:, 2] += 0.5 * z[:, 0] - z[:, 3]
+    z[:, 4] += 0.3 * z[:, 3]
+    index = pd.MultiIndex.from_product([range(110000, 170000, 10000), range(2010, 2020)],
+                                       names=["adcode", "year"])
+    return pd.DataFrame(z * [1, 10, 100, 0.1, 5] + 50, index=index, columns=list("abcde"))
+
+
+def _by_hand(X: pd.DataFrame, m: int, use_loadings: bool = False) -> np.ndarray:
+    """The recipe with scipy's symmetric eigensolver on the correlation matrix."""
+    from scipy import linalg
+
+    lam, u = linalg.eigh(np.corrcoef(X.to_numpy(), rowvar=False))
+    lam, u = lam[::-1][:m], u[:, ::-1][:, :m]
+    coef = u * np.sqrt(lam) if use_loadings else u
+    raw = (np.abs(coef) * lam / lam.sum()).sum(axis=1)
+    return raw / raw.sum()
+
+
+def test_pca_weights_against_scipy_eigendecomposition() -> None:
+    X = _pca_data()
+    w = ix.pca_weights(X)
+    lam = np.sort(np.linalg.eigvalsh(np.corrcoef(X.to_numpy(), rowvar=False)))[::-1]
+    m = int((lam > 1).sum())
+    assert w.attrs["retained"] == m == 2
+    np.testing.assert_allclose(w.attrs["eigenvalues"], lam, rtol=1e-12)
+    np.testing.assert_allclose(w.attrs["explained_variance"], lam / 5, rtol=1e-12)
+    np.testing.assert_allclose(w.to_numpy(), _by_hand(X, m), rtol=1e-10)
+    assert w.sum() == pytest.approx(1.0)
+    loadings = ix.pca_weights(X, coefficients="loadings")
+    np.testing.assert_allclose(loadings.to_numpy(), _by_hand(X, m, use_loadings=True),
+                               rtol=1e-10)
+    assert w.attrs["retain"] == "kaiser: eigenvalue > 1"
+    assert "sqrt(λ_k)" in w.attrs["formula"] and w.attrs["scope"] == "pooled"
+
+
+def test_pca_against_sklearn() -> None:
+    sklearn = pytest.importorskip("sklearn")
+    del sklearn
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    X = _pca_data()
+    standard = StandardScaler().fit_transform(X)
+    pca = PCA().fit(standard)
+    w = ix.pca_weights(X, retain=0.8)
+    share = pca.explained_variance_ratio_
+    m = int(np.argmax(np.cumsum(share) >= 0.8)) + 1
+    assert w.attrs["retained"] == m
+    np.testing.assert_allclose(w.attrs["explained_variance"], share, rtol=1e-10)
+    u = pca.components_[:m].T  # unit eigenvectors, sklearn's signs
+    lam = share[:m]
+    expected = (np.abs(u) * lam / lam.sum()).sum(axis=1)
+    np.testing.assert_allclose(w.to_numpy(), expected / expected.sum(), rtol=1e-9)
+    loadings = np.array(list(w.attrs["loadings"].values()))
+    np.testing.assert_allclose(np.abs(loadings), np.abs(u) * np.sqrt(lam * 5), rtol=1e-9)
+    # component scores equal sklearn's up to the sign of each component
+    scores = ix.pca_index(X, retain=0.8)
+    F = pca.transform(standard)[:, :m]
+    for k in range(m):
+        a, b = scores[f"F{k + 1}"].to_numpy(), F[:, k]
+        assert np.allclose(a, b, atol=1e-9) or np.allclose(a, -b, atol=1e-9)
+
+
+def test_pca_invariances() -> None:
+    X = _pca_data()
+    w = ix.pca_weights(X)
+    # positive affine rescaling of each indicator (units of measurement) changes nothing
+    rescaled = X * [3.0, 0.01, 7.0, 1e4, 2.0] - [5.0, 1.0, 0.0, 9.0, 100.0]
+    pd.testing.assert_series_equal(ix.pca_weights(rescaled), w, rtol=1e-10)
+    # nor does the order of the units
+    shuffled = X.sample(frac=1.0, random_state=1)
+    pd.testing.assert_series_equal(ix.pca_weights(shuffled), w, rtol=1e-10)
+    # reordering the indicators reorders the weights
+    reordered = ix.pca_weights(X[list("ecabd")])
+    pd.testing.assert_series_equal(reordered.reindex(w.index), w, rtol=1e-10)
+    # a direction flips correlations' signs only: same weights, different scores
+    flipped = ix.pca_weights(X, {"a": "+", "b": "+", "c": "-", "d": "+", "e": "+"})
+    pd.testing.assert_series_equal(flipped, w, rtol=1e-10)
+    s_plus = ix.pca_index(X)["score"]
+    s_flip = ix.pca_index(X, {"a": "+", "b": "+", "c": "-", "d": "+", "e": "+"})["score"]
+    assert not np.allclose(s_plus, s_flip)
+
+
+def test_pca_index_score_is_weighted_minmax() -> None:
+    X = _pca_data()
+    out = ix.pca_index(X, retain=3)
+    w = pd.Series(out.attrs["weights"])
+    z = (X - X.min()) / (X.max() - X.min())
+    np.testing.assert_allclose(out["score"], z @ w[X.columns], rtol=1e-12)
+    assert out["score"].between(0, 1).all() and out.attrs["retained"] == 3
+    lam = np.array(out.attrs["eigenvalues"][:3])
+    F = out[["F1", "F2", "F3"]].to_numpy() @ (lam / lam.sum())
+    np.testing.assert_allclose(out["F"], F, rtol=1e-12)
+    assert out.attrs["retain"] == "fixed: 3 component(s)"
+
+
+def test_pca_by_year_and_bad_input() -> None:
+    X = _pca_data()
+    by_year = ix.pca_weights(X, scope="year")
+    assert list(by_year.index) == list(range(2010, 2020))
+    np.testing.assert_allclose(by_year.sum(axis=1), 1.0)
+    first = X.xs(2010, level="year")
+    np.testing.assert_allclose(by_year.loc[2010], ix.pca_weights(first), rtol=1e-10)
+    assert set(by_year.attrs["eigenvalues"]) == set(range(2010, 2020))
+    constant = X.assign(c=1.0)
+    with pytest.raises(ix.IndicatorError, match=r"'c' \(= 1\) are constant"):
+        ix.pca_weights(constant)
+    holed = X.copy()
+    holed.iloc[3, 1] = np.nan
+    with pytest.raises(ix.IndicatorError, match="missing"):
+        ix.pca_weights(holed)
+    with pytest.raises(ix.IndicatorError, match="at least 3 units"):
+        ix.pca_weights(X.iloc[:2])
+    with pytest.raises(ix.IndicatorError, match="retain"):
+        ix.pca_weights(X, retain="scree")  # type: ignore[arg-type]
+    with pytest.raises(ix.IndicatorError, match="only 5 indicators"):
+        ix.pca_weights(X, retain=6)
+    with pytest.raises(ix.IndicatorError, match="coefficients"):
+        ix.pca_weights(X, coefficients="scores")  # type: ignore[arg-type]

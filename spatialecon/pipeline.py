@@ -34,6 +34,7 @@ from spatialecon.maps import (
     moran_scatterplot,
     panel_layers,
     save_figure,
+    significance_map,
 )
 from spatialecon.panel import join_boundaries, read_panel
 from spatialecon.report import Figure, Frame, Section, Table, Text, write_report
@@ -288,6 +289,12 @@ def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
                            dpi=study.maps.get("dpi", 300))
         run.files.append(path)
         section.items.append(Figure(path, f"LISA 聚类图 · LISA clusters: {ind.label}"))
+        fig = significance_map(drawn, local, legend_title=f"p: {ind.label}",
+                               labels=_labels(study))
+        path = save_figure(fig, run.maps_dir / f"significance-{ind.name}.png",
+                           dpi=study.maps.get("dpi", 300))
+        run.files.append(path)
+        section.items.append(Figure(path, f"LISA 显著性 · LISA significance: {ind.label}"))
         fig = moran_scatterplot(local, labels=names if study.level == "province" else None,
                                 label_units="significant", title=ind.label)
         path = save_figure(fig, run.maps_dir / f"moran-scatter-{ind.name}.png", dpi=200)
@@ -310,6 +317,7 @@ def _panels(run: StudyRun) -> None:
     for spec in study.panels:
         data = _panel_wide(spec)
         section = Section(f"逐年空间自相关 · Moran by year: {spec.name}")
+        layers: dict = {}
         for variable in spec.variables:
             sub = data[data["variable"] == variable]
             w = _weights(study, spec.weights, pd.Index(sorted(sub["adcode"].unique())))
@@ -348,7 +356,7 @@ def _panels(run: StudyRun) -> None:
             run.files.append(path)
             section.items.append(Figure(path, f"{variable}: Moran scatterplot quadrants by "
                                               "year"))
-            layers = panel_layers(sub, [variable])
+            layers.update(panel_layers(sub, [variable]))
             layers.update(lisa_layers(lisa, name=f"{variable} quadrants"))
         run.sections.append(section)
         _web_map(run, layers, f"panel-{spec.name}", f"{spec.name}: layers by year", section)

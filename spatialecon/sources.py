@@ -41,5 +41,26 @@ def describe(name: str) -> dict[str, Any]:
 
 
 def printed(name: str) -> pd.DataFrame:
-    """A table as the seed's article prints it (:func:`spatialecon.datasets.printed`)."""
-    return datasets.printed(name)
+    """A table as the seed's article prints it (:func:`spatialecon.datasets.printed`); the
+    categorical quadrant dataset (the article's Table 4) in its printed layout: quadrants by
+    year, provinces listed."""
+    if name in datasets.printed_tables():
+        return datasets.printed(name)
+    data = datasets.load(name)
+    if pd.api.types.is_numeric_dtype(data["value"]):
+        raise ValueError(f"{name!r} is a numeric dataset, not a printed table")
+    from spatialecon.geodata.boundaries import provinces_table
+
+    data = data.assign(unit=data["adcode"].map(provinces_table()["short"])).sort_values("adcode")
+    table = data.groupby(["value", "year"])["unit"].agg("、".join).unstack("year").fillna("")
+    table.columns = [str(c) for c in table.columns]
+    table = table.reset_index(names=data["variable"].iloc[0])
+    table.attrs = {**datasets.describe(name), "table": datasets.describe(name).get("table", name)}
+    return table
+
+
+def printed_names() -> list[str]:
+    """Names accepted by :func:`printed`."""
+    categorical = [n for n in datasets.available()
+                   if datasets.describe(n).get("value_type") not in ("float", "int")]
+    return [*datasets.printed_tables(), *categorical]

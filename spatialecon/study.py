@@ -269,13 +269,13 @@ def load_study(name_or_path: str | Path, *, output: str | Path | None = None) ->
             raise StudyError(f"{at}: needs a name of letters, digits, _ or -")
         composites.append(dict(table))
         names.append(table["name"])
-    from spatialecon import datasets
+    from spatialecon import sources
 
     printed = tuple(raw.get("printed", []))
-    unknown = [p for p in printed if p not in datasets.printed_tables()]
+    unknown = [p for p in printed if p not in sources.printed_names()]
     if unknown:
         raise StudyError(f"{where}: printed tables {unknown} do not exist; available: "
-                         f"{', '.join(datasets.printed_tables())}")
+                         f"{', '.join(sources.printed_names())}")
     sections = {}
     for key, allowed in _SECTIONS.items():
         table = raw.get(key)

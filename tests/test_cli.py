@@ -36,6 +36,7 @@ def test_maps_and_report_are_written(province_run):
         assert section in report
     assert "西藏自治区 (540000)" in report  # the unit without data is reported, not hidden
     assert (out / "maps" / "multiples-west-hq_index.png").is_file()
+    assert (out / "maps" / "significance-integration.png").is_file()
 
 
 @pytest.mark.browser
@@ -55,6 +56,21 @@ def test_report_opens_in_a_browser(province_run):
     page = open_page(province_run / "maps" / "indicators.html")
     assert page.console_errors == [] and page.requests == []
     assert page.dom["svg_paths"] + page.dom["canvases"] > 30 and page.dom["layer_inputs"] == 6
+    panel = open_page(province_run / "maps" / "panel-west.html")
+    assert panel.console_errors == [] and panel.requests == []
+    assert panel.dom["layer_inputs"] == 2 * 6 * 2  # 2 variables × 6 years, values + quadrants
+
+
+def test_province_study_is_deterministic(province_run, tmp_path):
+    import hashlib
+
+    assert main(["run", "provinces", "--output", str(tmp_path)]) == 0
+
+    def digests(folder):
+        return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    assert digests(tmp_path) == digests(province_run)
 
 
 def test_default_study_tables(province_run):

@@ -77,6 +77,9 @@ def test_urbanisation_chain_runs_with_the_printed_tables(tmp_path_factory):
     out, _ = _run("urbanisation", tmp_path_factory)
     report = (out / "index.html").read_text(encoding="utf-8")
     assert "printed tables" in report and "cannot be reproduced" in report
+    assert "天津、上海、江苏、浙江、安徽、福建、山东" in report  # the printed 表4, 2018 HH
+    by_year = pd.read_csv(out / "tables" / "moran_by_year-west-hq_index.csv")
+    assert {"se_boot", "z_boot", "p_boot"} <= set(by_year.columns)
     theil = pd.read_csv(out / "tables" / "theil-belts3.csv")
     shares = theil.query("statistic == 'contribution_pct' and group in ['区域内', '区域间']")
     assert shares["value"].sum() == pytest.approx(100)

@@ -145,36 +145,16 @@ _TOKEN = re.compile(r"`[^`]*`|~|\+|[^`~+]+")
 
 
 def parse_formula(formula: str) -> tuple[str, list[str]]:
-    """Split ``"y ~ x1 + x2"`` into ``("y", ["x1", "x2"])``.
+    """Split ``"y ~ x1 + x2"`` into ``("y", ["x1", "x2"])`` with the rules of
+    :func:`spatialecon.regression.parse_formula` (backticks for awkward names; the constant is
+    always included; no transformations), raising :class:`EconometricsError`."""
+    from spatialecon.regression import RegressionError
+    from spatialecon.regression import parse_formula as _parse
 
-    Terms are variable names (put names containing ``+`` or ``~`` in backticks); ``1`` may be
-    written (the constant is always included) and models without a constant (``0``, ``- 1``)
-    are refused. Transformations such as ``log(x)`` are not evaluated: add them to the panel.
-    """
-    sides: list[list[str]] = [[]]
-    current: list[str] = []
-    for token in _TOKEN.findall(formula):
-        if token in ("~", "+"):
-            sides[-1].append(" ".join(current))
-            current = []
-            if token == "~":
-                sides.append([])
-        elif token.startswith("`"):
-            current.append(token[1:-1])
-        elif token.strip():
-            current.append(token.strip())
-    sides[-1].append(" ".join(current))
-    if len(sides) != 2 or len(sides[0]) != 1 or not sides[0][0]:
-        raise EconometricsError(f"a formula is 'y ~ x1 + x2' with one '~', got {formula!r}")
-    terms = []
-    for term in sides[1]:
-        if not term:
-            raise EconometricsError(f"an empty term in {formula!r}")
-        if term == "0" or re.fullmatch(r"-\s*1", term) or term.endswith("- 1"):
-            raise EconometricsError("models without a constant are not supported")
-        if term != "1":
-            terms.append(term)
-    return sides[0][0], terms
+    try:
+        return _parse(formula)
+    except RegressionError as err:
+        raise EconometricsError(str(err)) from None
 
 
 def _spec(y: str, x: str | Sequence[str] | None) -> tuple[str, list[str]]:

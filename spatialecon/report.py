@@ -14,7 +14,6 @@ import html
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -146,8 +145,3 @@ def write_report(path: str | os.PathLike[str], title: str, sections: Sequence[Se
     with atomic_path(path) as tmp:
         tmp.write_text("\n".join(parts), encoding="utf-8")
     return path
-
-
-def timestamp() -> str:
-    """UTC time for logs (not written into reports, which stay byte-identical per run)."""
-    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -513,7 +513,7 @@ def test_other_bad_input(wide: pd.DataFrame, tidy: pd.DataFrame) -> None:
     missing.loc[(2, 1939), "capital"] = np.nan
     with pytest.raises(em.EconometricsError, match="capital at 2 1939"):
         em.random_effects(missing, FORMULA)
-    with pytest.raises(em.EconometricsError, match="without a constant"):
+    with pytest.raises(em.EconometricsError, match="without an intercept"):
         em.fixed_effects(wide, "invest ~ value - 1")
     with pytest.raises(em.EconometricsError, match="either a formula"):
         em.fixed_effects(wide, FORMULA, ["value"])

@@ -210,8 +210,9 @@ def _scalar(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _unit_list(labels: Sequence[Any], limit: int = 8) -> str:
-    """``110000 (2018), 120000 (2018) …``: units for messages, (adcode, year) tuples readable."""
+def format_units(labels: Sequence[Any], limit: int = 8) -> str:
+    """``110000 (2018), 120000 (2018) …``: units for error messages (also used by inequality);
+    (adcode, year) tuples made readable, long lists shortened."""
     labels = [f"{v[0]} ({', '.join(map(str, v[1:]))})" if isinstance(v, tuple) else str(v)
               for v in labels]
     more = f" … ({len(labels)} in all)" if len(labels) > limit else ""
@@ -226,7 +227,7 @@ def _check_complete(X: pd.DataFrame, what: str = "X") -> None:
         parts = []
         for j in np.flatnonzero(bad.any(axis=0))[:5]:
             units = X.index[bad[:, j]]
-            parts.append(f"indicator {X.columns[j]!r} at unit(s) {_unit_list(units)}")
+            parts.append(f"indicator {X.columns[j]!r} at unit(s) {format_units(units)}")
         raise IndicatorError(
             f"{what} has {int(bad.sum())} missing or infinite value(s): " + "; ".join(parts)
             + ". Impute or drop them first (entropy, TOPSIS and coupling need complete data)."
@@ -462,7 +463,7 @@ def _weights_for(weights: Any, columns: pd.Index, year: Any) -> np.ndarray:
                                  "(scope='year' on a table with a year level)")
         if year not in weights.index:
             raise IndicatorError(f"no weights for {year}; they cover "
-                                 f"{_unit_list(weights.index)}")
+                                 f"{format_units(weights.index)}")
         weights = weights.loc[year]
     if isinstance(weights, (Mapping, pd.Series)):
         given = dict(weights.items())
@@ -540,7 +541,7 @@ def topsis(
             j = int(np.flatnonzero(negative.any(axis=0))[0])
             raise IndicatorError(
                 f"indicator {X.columns[j]!r} has negative values at unit(s) "
-                f"{_unit_list(X.index[negative[:, j]])}: vector normalisation needs "
+                f"{format_units(X.index[negative[:, j]])}: vector normalisation needs "
                 "non-negative data (use normalisation='minmax')"
             )
     parts = []
@@ -681,7 +682,7 @@ def coupling_grade(D: pd.Series | Sequence[float] | np.ndarray, *, lang: str = "
     d = D if isinstance(D, pd.Series) else pd.Series(np.asarray(D, dtype=float))
     outside = (d < 0) | (d > 1)
     if outside.any():
-        raise IndicatorError(f"coupling degrees outside [0, 1] at {_unit_list(d.index[outside])}")
+        raise IndicatorError(f"coupling degrees outside [0, 1] at {format_units(d.index[outside])}")
     table = _grades_table()
     edges = [0.0, *table["upper"].tolist()]
     grade = pd.cut(d, bins=edges, labels=table.index.tolist(), right=True, include_lowest=True)
@@ -696,7 +697,7 @@ def _system(obj: Any, position: int) -> pd.Series:
         names = obj["variable"].unique()
         if len(names) != 1:
             raise IndicatorError(f"system {position} is a tidy panel with {len(names)} "
-                                 f"variables ({_unit_list(names)}); filter it to one")
+                                 f"variables ({format_units(names)}); filter it to one")
         obj = to_wide(obj).iloc[:, 0]
     elif isinstance(obj, pd.DataFrame):
         if obj.shape[1] != 1:
@@ -708,7 +709,7 @@ def _system(obj: Any, position: int) -> pd.Series:
                              f"not {type(obj).__name__}")
     if obj.index.has_duplicates:
         raise IndicatorError(f"system {position} ({obj.name}) repeats units: "
-                             f"{_unit_list(obj.index[obj.index.duplicated()].unique())}")
+                             f"{format_units(obj.index[obj.index.duplicated()].unique())}")
     return obj.astype("float64").rename(obj.name if obj.name is not None else f"U{position}")
 
 
@@ -763,8 +764,8 @@ def coupling_coordination(
             if len(only_a) or len(only_b):
                 raise IndicatorError(
                     f"systems {series[0].name!r} and {s.name!r} cover different units: only in "
-                    f"the first {_unit_list(only_a) or '—'}; only in the second "
-                    f"{_unit_list(only_b) or '—'}"
+                    f"the first {format_units(only_a) or '—'}; only in the second "
+                    f"{format_units(only_b) or '—'}"
                 )
     U = pd.concat([s.reindex(index) for s in series], axis=1)
     _check_complete(U, "the systems")
@@ -774,7 +775,7 @@ def coupling_coordination(
         j = int(np.flatnonzero(outside.any(axis=0))[0])
         hint = (" (indices printed ×100? divide by 100)" if values[:, j].max() <= 100 else "")
         raise IndicatorError(f"system {names[j]!r} has values outside [0, 1] at unit(s) "
-                             f"{_unit_list(U.index[outside[:, j]])}{hint}")
+                             f"{format_units(U.index[outside[:, j]])}{hint}")
     n = len(series)
     if weights is None:
         alpha = np.full(n, 1.0 / n)

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from spatialecon.indices import is_tidy
+from spatialecon.indices import format_units, is_tidy
 
 Index = Literal["T", "L"]
 _KEYS = ["variable", "year"]
@@ -53,12 +53,6 @@ class InequalityError(ValueError):
 # ─────────────────────────────────────────────────────────────────────────────────────────────
 # Input: one long frame with keys (variable, year), unit, value, weight, group
 # ─────────────────────────────────────────────────────────────────────────────────────────────
-
-
-def _unit_list(labels: Any, limit: int = 8) -> str:
-    labels = list(labels)
-    more = f" … ({len(labels)} in all)" if len(labels) > limit else ""
-    return ", ".join(map(str, labels[:limit])) + more
 
 
 def _long(values: Any) -> tuple[pd.DataFrame, bool]:
@@ -119,7 +113,7 @@ def _attach_weights(long: pd.DataFrame, weights: Any) -> tuple[pd.DataFrame, str
     if bad.any():
         rows = long.loc[bad, ["unit", "year"]].drop_duplicates()
         raise InequalityError(
-            f"no valid (finite, non-negative) weight for {_unit_list(_where(rows))}")
+            f"no valid (finite, non-negative) weight for {format_units(_where(rows))}")
     return long.assign(weight=w), "population (weights=)"
 
 
@@ -152,7 +146,7 @@ def _attach_groups(long: pd.DataFrame, groups: Any) -> tuple[pd.DataFrame, dict[
     if missing.any():
         units = sorted(set(long.loc[missing, "unit"]), key=str)
         raise InequalityError(
-            f"{len(units)} unit(s) belong to no group: {_unit_list(units)}. Drop them from the "
+            f"{len(units)} unit(s) belong to no group: {format_units(units)}. Drop them from the "
             "values or pick a scheme that covers them (e.g. liu2020_4region omits 西藏)"
         )
     return long.assign(group=labels), meta
@@ -161,22 +155,22 @@ def _attach_groups(long: pd.DataFrame, groups: Any) -> tuple[pd.DataFrame, dict[
 def _validate(long: pd.DataFrame, index: Index | None) -> None:
     missing = long["value"].isna()
     if missing.any():
-        raise InequalityError(f"missing values for {_unit_list(_where(long[missing]))}; drop "
+        raise InequalityError(f"missing values for {format_units(_where(long[missing]))}; drop "
                               "or impute them first")
     negative = long["value"] < 0
     if negative.any():
         raise InequalityError(
-            f"negative values for {_unit_list(_where(long[negative]))}: inequality measures "
+            f"negative values for {format_units(_where(long[negative]))}: inequality measures "
             "take logarithms of (or divide by) shares of a total, which must be non-negative"
         )
     if index == "L":
         zero = long["value"] == 0
         if zero.any():
-            raise InequalityError(f"zero values for {_unit_list(_where(long[zero]))}: Theil L "
+            raise InequalityError(f"zero values for {format_units(_where(long[zero]))}: Theil L "
                                   "takes ln(y) and is undefined at 0 (use Theil T)")
     dup = long.duplicated(["variable", "year", "unit"])
     if dup.any():
-        raise InequalityError(f"units given twice: {_unit_list(_where(long[dup]))}")
+        raise InequalityError(f"units given twice: {format_units(_where(long[dup]))}")
 
 
 # ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -498,7 +492,7 @@ def regional_means(
     long, meta = _attach_groups(long, groups)
     missing = long["value"].isna()
     if missing.any():
-        raise InequalityError(f"missing values for {_unit_list(_where(long[missing]))}")
+        raise InequalityError(f"missing values for {format_units(_where(long[missing]))}")
 
     def mean(rows: pd.DataFrame) -> pd.Series:
         return pd.Series({"value": np.average(rows["value"], weights=rows["weight"]),

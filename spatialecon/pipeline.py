@@ -251,15 +251,22 @@ def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
                "alternative": config.get("alternative", "two-sided"), "seed": study.seed}
     section = Section("空间自相关 · Spatial autocorrelation")
     globals_, locals_, cluster_maps = [], [], []
+    built: dict[tuple[str, tuple], object] = {}  # indicators on the same units share weights
+
+    def weights_for(kind: str, index: pd.Index):
+        key = (kind, tuple(index))
+        if key not in built:
+            built[key] = _weights(study, kind, index)
+        return built[key]
+
     for ind in _mapped(study):
         values = units.loc[units[ind.name].notna(), [ind.name]]
         for kind in kinds:
-            w = _weights(study, kind, values.index)
-            result = global_moran(values, ind.name, w, **options,
+            result = global_moran(values, ind.name, weights_for(kind, values.index), **options,
                                   bootstrap=int(config.get("bootstrap", 0)))
             globals_.append(result.assign(label=ind.label, weights=kind,
                                           weights_detail=result.attrs["weights"]))
-        w = _weights(study, "contiguity", values.index)
+        w = weights_for("contiguity", values.index)
         local = local_moran(values, ind.name, w, alpha=float(config.get("alpha", 0.05)),
                             adjust=config.get("adjust"), **options)
         locals_.append(local.reset_index().assign(indicator=ind.name))

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from spatialecon.indices import _as_wide, _unit_list
+from spatialecon.indices import _as_wide, format_units
 
 Orientation = Literal["input", "output"]
 RTS = Literal["crs", "vrs"]
@@ -60,12 +60,12 @@ def _check(frame: pd.DataFrame, what: str) -> None:
     if bad.any():
         j = int(np.flatnonzero(bad.any(axis=0))[0])
         raise DEAError(f"{what} {frame.columns[j]!r} is missing or infinite for "
-                       f"unit(s) {_unit_list(frame.index[bad[:, j]])}")
+                       f"unit(s) {format_units(frame.index[bad[:, j]])}")
     negative = values < 0
     if negative.any():
         j = int(np.flatnonzero(negative.any(axis=0))[0])
         raise DEAError(f"{what} {frame.columns[j]!r} is negative for unit(s) "
-                       f"{_unit_list(frame.index[negative[:, j]])}: DEA needs non-negative data")
+                       f"{format_units(frame.index[negative[:, j]])}: DEA needs non-negative data")
 
 
 def _solve(c: np.ndarray, A_ub: np.ndarray, b_ub: np.ndarray, A_eq: np.ndarray | None,
@@ -194,8 +194,8 @@ def dea(
         only_x, only_y = X.index.difference(Y.index), Y.index.difference(X.index)
         if len(only_x) or len(only_y):
             raise DEAError(f"inputs and outputs cover different units: only in inputs "
-                           f"{_unit_list(only_x) or '—'}; only in outputs "
-                           f"{_unit_list(only_y) or '—'}")
+                           f"{format_units(only_x) or '—'}; only in outputs "
+                           f"{format_units(only_y) or '—'}")
         Y = Y.reindex(X.index)
     overlap = set(X.columns) & set(Y.columns)
     if overlap:
@@ -206,7 +206,7 @@ def dea(
         (Y.to_numpy() == 0).all(axis=1)
     if empty.any():
         kind = "inputs" if orientation == "input" else "outputs"
-        raise DEAError(f"all {kind} are zero for {_unit_list(X.index[empty])}: the "
+        raise DEAError(f"all {kind} are zero for {format_units(X.index[empty])}: the "
                        f"{orientation}-oriented score is undefined")
 
     def efficiency(radial: float) -> float:

@@ -22,10 +22,9 @@ from spatialecon.maps import (
     classed,
     classify,
     embed_iframe,
+    folium_map,
     html_choropleth,
-    html_fragment,
     html_map,
-    leaflet_head,
     lisa_layers,
     panel_layers,
 )
@@ -198,7 +197,7 @@ def test_html_choropleth_embeds_classes_values_and_names(provinces, tmp_path):
     assert payload["units"]["heads"] == ["名称 / name", "简称 / short"]
     assert payload["units"]["tips"][beijing] == ["北京市", "北京"]
     assert payload["context"]["names"] == ["台湾省", "香港特别行政区", "澳门特别行政区"]
-    assert payload["canvas"] is False and payload["tiles"] is None
+    assert payload["canvas"] is False and payload["tiles"] is False
     assert page.count("<title>各省面积</title>") == 1
 
 
@@ -211,9 +210,10 @@ def test_offline_page_references_nothing_outside(provinces, tmp_path):
     js, css = leaflet_assets()
     assert "</script" not in js.lower() and "</style" not in css.lower()
     assert not re.search(r"url\((?!data:|#default#VML)", css)  # images are data: URLs
-    # Leaflet inline, then the data, then the runtime: nothing else runs.
+    # Leaflet, folium's switches and our runtime inline, then the data, then folium's
+    # script: nothing else runs.
     kinds = [attrs.get("type", "js") for attrs, _ in page.scripts]
-    assert kinds == ["js", "application/json", "js"]
+    assert kinds == ["js", "js", "js", "application/json", "js"]
 
 
 def test_online_page_links_leaflet_and_tiles_use_wgs84(provinces, tmp_path):
@@ -222,9 +222,11 @@ def test_online_page_links_leaflet_and_tiles_use_wgs84(provinces, tmp_path):
     page = path.read_text(encoding="utf-8")
     sources = [attrs["src"] for tag, attrs in _Page(page).elements if tag == "script"
                and "src" in attrs]
-    assert sources == ["https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"]
+    assert sources[0] == "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+    assert all(src.startswith("https://") for src in sources)  # folium's own CDN links
+    assert "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png" in page
     payload = _payload(page)
-    assert payload["tiles"]["url"].startswith("https://")
+    assert payload["tiles"] is True
     assert payload["attribution"].endswith("WGS-84")
     # The polygons were shifted from GCJ-02 onto WGS-84 (100–700 m) before drawing.
     topology = Topology(**{"arcs": payload["topology"]["arcs"],
@@ -238,9 +240,11 @@ def test_online_page_links_leaflet_and_tiles_use_wgs84(provinces, tmp_path):
     gcj = provinces.geometry.iloc[0]
     assert shapely.area(shapely.symmetric_difference(first, wgs)) < 0.2 * shapely.area(
         shapely.symmetric_difference(first, gcj))
-    with pytest.raises(ValueError, match="tiles need the network"):
-        html_map(provinces, {"a": classed(provinces["area_km2"])}, tmp_path / "x.html",
-                 tiles="openstreetmap")
+    # Offline with tiles: every script inline, only the tiles still come from the network.
+    page = html_map(provinces, {"a": classed(provinces["area_km2"])}, tmp_path / "x.html",
+                    tiles="openstreetmap").read_text(encoding="utf-8")
+    assert not [a for tag, a in _Page(page).elements if a.get("src") or a.get("href")]
+    assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
 
 
 def test_pages_are_deterministic_and_ids_unique(provinces, tmp_path):
@@ -250,9 +254,11 @@ def test_pages_are_deterministic_and_ids_unique(provinces, tmp_path):
     assert a == b  # make maps twice writes the same files
     other = html_map(provinces, {"area": classed(provinces["area_km2"], k=3)},
                      tmp_path / "c.html").read_text(encoding="utf-8")
-    ids = {re.search(r'id="(se-map-[0-9a-f]+)"', t).group(1)
+    ids = {re.search(r'id="(spatialecon_geometry_[0-9a-f]+)-data"', t).group(1)
            for t in (a.decode(), other)}
     assert len(ids) == 2
+    # No random folium id is left: every id in the page derives from the content.
+    assert re.findall(r"\b(?:map|layer_control|tile_layer)_([0-9a-f]{32})\b", a.decode())
 
 
 def test_multi_layer_page_carries_geometry_once(provinces, panel, lisa, tmp_path):
@@ -287,10 +293,10 @@ def test_html_validation(provinces, tmp_path):
         html_map(provinces, [("a", layers["a"]), ("a", layers["a"])], tmp_path / "m.html")
     with pytest.raises(ValueError, match="no layers"):
         html_map(provinces, {}, tmp_path / "m.html")
-    with pytest.raises(ValueError, match="element_id"):
-        html_map(provinces, layers, tmp_path / "m.html", element_id='x" onload="alert(1)')
-    with pytest.raises(ValueError, match="CSS length"):
-        html_fragment(provinces, layers, height="1px;}body{display:none")
+    with pytest.raises(ValueError, match="tiles must be one of"):
+        html_map(provinces, layers, tmp_path / "m.html", tiles="google")
+    with pytest.raises(ValueError, match="precision"):
+        html_map(provinces, layers, tmp_path / "m.html", precision=9)
     assert not any(tmp_path.iterdir())
 
 
@@ -320,9 +326,9 @@ def test_user_strings_are_inert_in_the_page(provinces, tmp_path):
                            tooltip_columns=["name"])
     page = path.read_text(encoding="utf-8")
     parsed = _Page(page)
-    # Exactly the three scripts of every page, none of them from the data.
+    # Exactly the five scripts of every page, none of them from the data.
     assert [attrs.get("type", "js") for attrs, _ in parsed.scripts] == [
-        "js", "application/json", "js"]
+        "js", "js", "js", "application/json", "js"]
     assert not any(tag == "img" for tag, _ in parsed.elements)
     for _, text in parsed.scripts:
         assert "alert(1)" not in text or "\\u003cscript\\u003ealert(1)" in text
@@ -369,7 +375,8 @@ _OPEN_TOOLTIPS = """(() => {
   });
   return {texts, pwned: window.__pwned === undefined ? null : window.__pwned,
           imgs: document.querySelectorAll('img').length,
-          layerLabels: Array.from(document.querySelectorAll('.leaflet-control-layers-base label'))
+          layerLabels: Array.from(
+              document.querySelectorAll('.leaflet-control-layers-overlays label'))
                          .map((s) => s.textContent.trim()),
           legendTitle: document.querySelector('.se-legend-title').textContent};
 })()"""
@@ -451,29 +458,26 @@ def test_browser_user_strings_stay_text(provinces, panel, chromium, tmp_path):
 
 
 @pytest.mark.browser
-def test_browser_fragments_and_iframes_share_a_page(provinces, panel, lisa, chromium,
-                                                    tmp_path):
-    head = leaflet_head()
-    first = html_fragment(provinces, {"area": classed(provinces["area_km2"])}, height="400px")
-    second = html_fragment(provinces, lisa_layers(lisa, years=[2019]), height="400px")
-    host = tmp_path / "report.html"
-    host.write_text(
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'>{head}"
-        "<style>body{font:14px serif;color:rgb(1, 2, 3)} div{margin:0}</style></head><body>"
-        f"<h1>Report</h1>{first}<p id='between'>text</p>{second}</body></html>",
-        encoding="utf-8")
-    probe = """(() => ({ids: Array.from(document.querySelectorAll('.se-map')).map((e) => e.id),
-        bodyFont: getComputedStyle(document.body).fontFamily,
-        pColor: getComputedStyle(document.getElementById('between')).color}))()"""
-    report = open_page(host, height=1000, evaluate=(probe,))
+def test_browser_two_geometries_and_iframes_share_a_page(provinces, panel, lisa, chromium,
+                                                         tmp_path):
+    # Two folium_map calls on one map (the same data twice, then other layers): distinct
+    # ids, both drawn, and each one's layers switch only its own polygons.
+    import folium
+
+    m = folium_map(provinces, {"area": classed(provinces["area_km2"])}, tiles=None,
+                   offline=True)
+    folium.LayerControl().add_to(m)  # the user's control, before the next layers: moved after
+    folium_map(provinces, {"area": classed(provinces["area_km2"])}, m=m, offline=True)
+    folium_map(provinces, lisa_layers(lisa, years=[2019]), m=m, offline=True)
+    host = tmp_path / "shared.html"
+    m.save(str(host))
+    probe = """(() => ({ids: Object.keys(window.spatialeconMaps), checked:
+        document.querySelectorAll('.leaflet-control-layers-selector:checked').length}))()"""
+    report = open_page(host, evaluate=(probe,))
     assert report.console_errors == [] and report.requests == []
-    assert report.dom["maps"] == 2
-    assert report.dom["svg_paths"] == 2 * (31 + 3 + 1)
-    ids = report.evaluated[0]["ids"]
-    assert len(set(ids)) == 2
-    # The maps' CSS stays inside them: the host's own styles are untouched.
-    assert report.evaluated[0]["bodyFont"] == "serif"
-    assert report.evaluated[0]["pColor"] == "rgb(1, 2, 3)"
+    assert len(set(report.evaluated[0]["ids"])) == 3
+    assert report.dom["svg_paths"] == 3 * (31 + 3 + 1)
+    assert report.evaluated[0]["checked"] == 3  # each geometry shows its first layer
 
     map_page = html_map(provinces, {"area": classed(provinces["area_km2"])},
                         tmp_path / "maps" / "area.html")

@@ -10,11 +10,13 @@ Static (matplotlib; China Albers, South China Sea inset, north arrow, scale bar,
   year, one classification and one legend.
 - :func:`save_figure`: PNG, SVG or PDF, atomically.
 
-HTML (Leaflet, self-contained by default)
+HTML (folium)
 
-- :func:`html_map`: several layers (years, indicators, LISA) over one shared geometry;
-  :func:`html_choropleth` for one; :func:`panel_layers`, :func:`lisa_layers` build layers.
-- :func:`html_fragment`, :func:`leaflet_head`, :func:`embed_iframe`: embedding in a report.
+- :func:`folium_map`: layers (years, indicators, LISA, strata, residuals) over one shared
+  geometry on a new or the user's own ``folium.Map``, over Chinese or world basemaps.
+- :func:`html_map`: the same written to a self-contained page; :func:`html_choropleth` for
+  one layer; :func:`panel_layers`, :func:`lisa_layers` build layers; :func:`embed_iframe`
+  embeds a page in a report.
 
 Shared: :func:`classify` (mapclassify schemes), :class:`Symbology` (a legend and each unit's
 row in it), :func:`use_chinese_font`.
@@ -32,9 +34,8 @@ from spatialecon.maps.fonts import use_chinese_font
 from spatialecon.maps.interactive import (
     embed_iframe,
     html_choropleth,
-    html_fragment,
     html_map,
-    leaflet_head,
+    html_page,
     lisa_layers,
     panel_layers,
 )
@@ -52,6 +53,7 @@ from spatialecon.maps.lisa import (
 from spatialecon.maps.multiples import choropleth_multiples, lisa_multiples, small_multiples
 from spatialecon.maps.static import choropleth, national_map, save_figure
 from spatialecon.maps.symbology import LegendEntry, Symbology, categorical, classed
+from spatialecon.maps.web import folium_map
 from spatialecon.maps.weights_plots import link_map, neighbor_histogram
 
 __all__ = [
@@ -70,10 +72,10 @@ __all__ = [
     "classify",
     "cluster_symbology",
     "embed_iframe",
+    "folium_map",
     "html_choropleth",
-    "html_fragment",
     "html_map",
-    "leaflet_head",
+    "html_page",
     "link_map",
     "lisa_cluster_map",
     "lisa_layers",

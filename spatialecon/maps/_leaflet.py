@@ -1,38 +1,42 @@
-"""Leaflet for the HTML maps: the library (inline or from a CDN) and the page's runtime.
+"""Leaflet for the HTML maps: folium's web assets inlined for offline pages, and the runtime
+that draws spatialecon's layers on a ``folium.Map``.
 
-Offline pages inline Leaflet 1.9.3's JavaScript and CSS taken from the PyPI package
-``folium-offline`` (module ``offlinefolium``, MIT; Leaflet is BSD-2-Clause), whose CSS already
-carries Leaflet's control images as ``data:`` URLs, so the page requests nothing. Importing
-``offlinefolium`` takes ~0.9 s (it holds every folium plugin as strings), so the two strings
-are copied once into the user cache, keyed by the package version.
+Offline pages inline every script and stylesheet folium would fetch from a CDN. The texts come
+from the PyPI package ``folium-offline`` (module ``offlinefolium``, MIT; Leaflet is
+BSD-2-Clause), a table of folium's CDN URLs and the files they serve; its Leaflet CSS carries
+the control and marker images as ``data:`` URLs, so an offline page requests nothing. Importing
+``offlinefolium`` takes ~0.9 s (it holds every plugin's files as strings), so each text used is
+copied once into the user cache, keyed by the package version.
 
-:data:`RUNTIME_JS` is the page's own code: it decodes the shared geometry
+:data:`RUNTIME_JS` is our own code: it decodes the shared geometry
 (:mod:`spatialecon.maps._topology`), draws the units once and restyles them when the reader
 picks another layer. Every string from the data reaches the page through ``textContent`` or
-through :func:`escapeHtml` where Leaflet insists on HTML (layer names, attribution), never as
-markup.
+through ``escapeHtml`` where Leaflet insists on HTML (attribution), never as markup.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 from importlib import metadata
 
 from spatialecon._files import atomic_path, cache_dir
 
-LEAFLET_VERSION = "1.9.3"  # the version folium-offline 0.20 embeds, and folium 0.20 links
+LEAFLET_VERSION = "1.9.3"  # the version folium 0.20 links and folium-offline 0.20 embeds
 LEAFLET_JS_URL = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.js"
 LEAFLET_CSS_URL = f"https://cdn.jsdelivr.net/npm/leaflet@{LEAFLET_VERSION}/dist/leaflet.css"
 
 
-@functools.lru_cache(maxsize=1)
-def leaflet_assets() -> tuple[str, str]:
-    """Leaflet's JavaScript and CSS as text, from ``folium-offline``.
+@functools.lru_cache(maxsize=64)
+def asset_text(url: str) -> str:
+    """The text a CDN URL of folium (or of a folium plugin) serves, for inlining.
 
     Raises
     ------
     ModuleNotFoundError
-        ``folium-offline`` is not installed (``pip install folium-offline``).
+        ``folium-offline`` is not installed.
+    ValueError
+        ``url`` is not one of the files ``folium-offline`` carries (a plugin newer than it).
     """
     try:
         version = metadata.version("folium-offline")
@@ -41,68 +45,59 @@ def leaflet_assets() -> tuple[str, str]:
             "offline HTML maps inline Leaflet from the package folium-offline: "
             "pip install folium-offline (or pass offline=False to load Leaflet from a CDN)"
         ) from None
-    folder = cache_dir() / "leaflet"
-    js_path = folder / f"leaflet-{LEAFLET_VERSION}-folium-offline-{version}.js"
-    css_path = js_path.with_suffix(".css")
-    if js_path.is_file() and css_path.is_file():
-        return js_path.read_text(encoding="utf-8"), css_path.read_text(encoding="utf-8")
+    key = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
+    path = cache_dir() / "folium-assets" / version / key
+    if path.is_file():
+        return path.read_text(encoding="utf-8")
     from offlinefolium.elements import _res  # the CDN URL → file text table of the package
 
-    js, css = _res[LEAFLET_JS_URL], _res[LEAFLET_CSS_URL]
+    if url not in _res:
+        raise ValueError(
+            f"offline=True cannot inline {url}: folium-offline {version} does not carry it "
+            "(a plugin newer than the package?). Pass offline=False, or remove that plugin")
+    text = _res[url]
     try:
-        for path, text in ((js_path, js), (css_path, css)):
-            with atomic_path(path) as tmp:
-                tmp.write_text(text, encoding="utf-8")
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
     except OSError:  # a read-only cache only costs the import next time
         pass
-    return js, css
+    return text
 
 
-def head_html(offline: bool) -> str:
-    """What a page needs in its ``<head>`` for Leaflet: inline (``offline``) or CDN links."""
-    if not offline:
-        return (f'<link rel="stylesheet" href="{LEAFLET_CSS_URL}">\n'
-                f'<script src="{LEAFLET_JS_URL}"></script>')
-    js, css = leaflet_assets()
-    # Neither contains "</script" or "</style" (checked by the tests); escape anyway so that a
-    # future copy cannot end its element early.
-    js = js.replace("</script", "<\\/script")
-    css = css.replace("</style", "<\\/style")
-    return f"<style>{css}</style>\n<script>{js}</script>"
+def leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JavaScript and CSS as text."""
+    return asset_text(LEAFLET_JS_URL), asset_text(LEAFLET_CSS_URL)
 
 
-# Colours are passed in from Python (classify, LISA palettes); font stack as the static maps'
-# CJK font first, then what Chinese systems have.
+# Font stack of the legends and tooltips: the static maps' CJK font first, then what Chinese
+# systems have.
 FONTS = ("'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',"
          "'Helvetica Neue',Arial,sans-serif")
 
-
-def scoped_css(element_id: str, height: str) -> str:
-    """The map's CSS, every rule under ``#element_id`` so nothing leaks into a host page."""
-    r = f"#{element_id}"
-    return (
-        f"{r}{{position:relative;display:flex;flex-direction:column;width:100%;"
-        f"height:{height};font-family:{FONTS};color:#1a1a1a;box-sizing:border-box}}"
-        f"{r} .se-title{{flex:0 0 auto;font-weight:600;font-size:15px;line-height:1.35;"
-        f"padding:6px 12px;text-align:center;white-space:pre-line}}"
-        f"{r} .se-leaflet{{flex:1 1 auto;min-height:240px;background:#fff}}"
-        f"{r} .leaflet-container{{font-family:inherit;background:#fff}}"
-        f"{r} .se-legend{{background:rgba(255,255,255,.92);padding:6px 10px;"
-        f"border:1px solid #999;font-size:12px;line-height:1.5;max-height:55vh;overflow:auto}}"
-        f"{r} .se-legend-title{{font-weight:600;margin-bottom:2px;white-space:pre-line}}"
-        f"{r} .se-swatch{{display:inline-block;width:18px;height:12px;margin-right:6px;"
-        f"vertical-align:-1px;border:1px solid #4d4d4d}}"
-        f"{r} .se-swatch-nodata{{background:repeating-linear-gradient(135deg,#8c8c8c 0 1.5px,"
-        f"#d9d9d9 1.5px 4.5px)}}"
-        f"{r} .se-tip-head{{color:#555;margin-right:4px}}"
-        f"{r} .leaflet-control-layers-base label{{white-space:nowrap}}"
-    )
+# Every rule is under .se-map (the class the runtime gives the map's container), so nothing
+# reaches a host page's own elements or the user's other folium layers.
+CSS = (
+    f".se-map .se-legend,.se-map .se-tip,.se-map .se-title{{font-family:{FONTS};color:#1a1a1a}}"
+    ".se-map .se-title{position:absolute;top:8px;left:50%;transform:translateX(-50%);"
+    "z-index:800;max-width:70%;background:rgba(255,255,255,.88);padding:4px 12px;"
+    "font-weight:600;font-size:15px;line-height:1.35;text-align:center;white-space:pre-line;"
+    "pointer-events:none;border-radius:3px}"
+    ".se-map .se-legend{background:rgba(255,255,255,.92);padding:6px 10px;"
+    "border:1px solid #999;font-size:12px;line-height:1.5;max-height:55vh;overflow:auto}"
+    ".se-map .se-legend-title{font-weight:600;margin-bottom:2px;white-space:pre-line}"
+    ".se-map .se-swatch{display:inline-block;width:18px;height:12px;margin-right:6px;"
+    "vertical-align:-1px;border:1px solid #4d4d4d}"
+    ".se-map .se-swatch-nodata{background:repeating-linear-gradient(135deg,#8c8c8c 0 1.5px,"
+    "#d9d9d9 1.5px 4.5px)}"
+    ".se-map .se-tip-head{color:#555;margin-right:4px}"
+    ".se-map .leaflet-control-layers label{white-space:nowrap}"
+)
 
 
 RUNTIME_JS = r"""
 (function () {
   "use strict";
-  if (window.spatialeconMap) { return; }
+  if (window.spatialecon) { return; }
   var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var VALUE = new Int8Array(128);
   for (var c = 0; c < ALPHABET.length; c++) { VALUE[ALPHABET.charCodeAt(c)] = c; }
@@ -151,7 +146,7 @@ RUNTIME_JS = r"""
     if (text !== undefined && text !== null) { e.textContent = String(text); }
     return e;
   }
-  // For the few places where Leaflet takes HTML (layer names, attribution).
+  // For the one place where Leaflet takes HTML from us (the attribution).
   function escapeHtml(s) {
     return String(s).replace(/[&<>"']/g, function (ch) {
       return {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[ch];
@@ -197,136 +192,152 @@ RUNTIME_JS = r"""
     defs.appendChild(pattern); svg.appendChild(defs); root.appendChild(svg);
     return "url(#" + id + "-nodata)";
   }
-
-  window.spatialeconMaps = window.spatialeconMaps || {};
-  window.spatialeconMap = function (id) {
-    var root = document.getElementById(id);
-    var data = JSON.parse(document.getElementById(id + "-data").textContent);
-    var style = data.style;
-    var arcs = decodeArcs(data.topology);
-    var mapDiv = root.querySelector(".se-leaflet");
-    var map = L.map(mapDiv, {preferCanvas: data.canvas, zoomSnap: 0.25, zoomDelta: 0.5});
-    if (data.tiles) {
-      L.tileLayer(data.tiles.url, {attribution: escapeHtml(data.tiles.attribution),
-                                   maxZoom: data.tiles.maxZoom}).addTo(map);
+  // Our panes sit inside the overlay pane (units below, borders above), so that switching
+  // layers never draws the units over the borders, and the user's own overlays keep theirs.
+  function pane(map, name, z) {
+    if (!map.getPane(name)) {
+      map.createPane(name, map.getPane("overlayPane")).style.zIndex = z;
     }
-    if (data.attribution) { map.attributionControl.addAttribution(escapeHtml(data.attribution)); }
-    L.control.scale({imperial: false, position: "bottomright"}).addTo(map);
-    var hatched = noDataFill(root, id, data.canvas, style);
-    var edge = data.canvas ? 0.4 : 0.6;
+    return name;
+  }
 
+  function Geometry(map, node) {
+    var data = JSON.parse(node.textContent), style = data.style, self = this;
+    var id = node.id.replace(/-data$/, ""), root = map.getContainer();
+    root.classList.add("se-map");
+    this.map = map; this.id = id; this.layers = data.layers; this.groups = []; this.active = -1;
+    this.root = root;
+    var arcs = decodeArcs(data.topology);
+    var unitsPane = pane(map, "se-units", 1), linesPane = pane(map, "se-lines", 2);
+    var make = data.canvas ? L.canvas : L.svg;
+    var units = make({pane: unitsPane}), lines = make({pane: linesPane});
+    if (data.attribution && map.attributionControl) {
+      map.attributionControl.addAttribution(escapeHtml(data.attribution));
+    }
+    if (data.title) { root.appendChild(el("div", "se-title", data.title)); }
+    if (!data.tiles) { root.style.background = "#fff"; }  // the polygons on paper
+    this.hatched = noDataFill(root, id, data.canvas, style);
+    var edge = data.canvas ? 0.4 : 0.6, fill = data.tiles ? 0.75 : 0.9;
+
+    var frame = L.featureGroup();
     (data.context ? data.context.shapes : []).forEach(function (polygons, i) {
       if (!polygons.length) { return; }
-      var box = el("div");
+      var box = el("div", "se-tip");
       tipRow(box, null, data.context.names[i]);
       tipRow(box, null, data.context.label);
-      L.polygon(shape(arcs, polygons), {color: style.edge, weight: edge, opacity: 1,
-                                       fillColor: style.context, fillOpacity: 1})
-        .bindTooltip(box, {sticky: true}).addTo(map);
+      L.polygon(shape(arcs, polygons), {renderer: units, color: style.edge, weight: edge,
+                                       opacity: 1, fillColor: style.context,
+                                       fillOpacity: data.tiles ? 0.55 : 1})
+        .bindTooltip(box, {sticky: true}).addTo(frame);
     });
-
-    var layers = data.layers, active = 0, polys = [];
-    function tooltip(i) {
-      var layer = layers[active], box = el("div", "se-tip");
-      data.units.heads.forEach(function (head, c) { tipRow(box, head, data.units.tips[i][c]); });
-      if (layer.values) { tipRow(box, layer.valueLabel, layer.values[i]); }
-      tipRow(box, layer.classLabel, layer.entries[layer.codes[i]].label);
-      return box;
+    if (data.borders.length) {
+      L.polyline(data.borders.map(function (a) { return arcs[a]; }),
+                 {renderer: lines, color: style.line, weight: 1, opacity: 0.8,
+                  interactive: false}).addTo(frame);
     }
-    data.units.shapes.forEach(function (polygons, i) {
-      if (!polygons.length) { polys.push(null); return; }
-      var p = L.polygon(shape(arcs, polygons), {color: style.edge, weight: edge, opacity: 1,
-                                               fillOpacity: data.tiles ? 0.75 : 0.9});
-      p.bindTooltip(function () { return tooltip(i); }, {sticky: true});
+    data.lines.forEach(function (parts) {
+      L.polyline(parts.map(function (refs) { return ring(arcs, refs); }),
+                 {renderer: lines, color: style.line, weight: 2, interactive: false})
+        .addTo(frame);
+    });
+    frame.addTo(map);
+
+    this.units = L.featureGroup();
+    this.polys = data.units.shapes.map(function (polygons, i) {
+      if (!polygons.length) { return null; }
+      var p = L.polygon(shape(arcs, polygons), {renderer: units, color: style.edge,
+                                               weight: edge, opacity: 1, fillOpacity: fill});
+      p.bindTooltip(function () { return self.tooltip(data.units, i); }, {sticky: true});
+      // highlight on hover, as GeoDataFrame.explore() does
       p.on("mouseover", function () {
         p.setStyle({weight: 2.5, color: style.line});
         if (!data.canvas) { p.bringToFront(); }
       });
       p.on("mouseout", function () { p.setStyle({weight: edge, color: style.edge}); });
-      p.addTo(map);
-      polys.push(p);
+      p.addTo(self.units);
+      return p;
     });
-    if (data.borders.length) {
-      L.polyline(data.borders.map(function (a) { return arcs[a]; }),
-                 {color: style.line, weight: 1, opacity: 0.8, interactive: false}).addTo(map);
-    }
-    data.lines.forEach(function (parts) {
-      L.polyline(parts.map(function (refs) { return ring(arcs, refs); }),
-                 {color: style.line, weight: 2, interactive: false}).addTo(map);
-    });
+    this.context = data.context; this.style = style;
 
-    var legend = L.control({position: "bottomleft"});
-    legend.onAdd = function () {
+    this.legend = L.control({position: "bottomleft"});
+    this.legend.onAdd = function () {
       var box = el("div", "se-legend");
       L.DomEvent.disableClickPropagation(box);
       L.DomEvent.disableScrollPropagation(box);
       return box;
     };
-    legend.addTo(map);
+  }
+  Geometry.prototype.tooltip = function (units, i) {
+    var layer = this.layers[this.active], box = el("div", "se-tip");
+    units.heads.forEach(function (head, c) { tipRow(box, head, units.tips[i][c]); });
+    if (layer.values) { tipRow(box, layer.valueLabel, layer.values[i]); }
+    tipRow(box, layer.classLabel, layer.entries[layer.codes[i]].label);
+    return box;
+  };
+  Geometry.prototype.showLegend = function (layer) {
+    var style = this.style, box = this.legend.getContainer();
     function swatch(color, missing) {
       var s = el("span", "se-swatch" + (missing ? " se-swatch-nodata" : ""));
       if (!missing) { s.style.background = color; }
       return s;
     }
-    function showLegend(layer) {
-      var box = legend.getContainer();
-      box.textContent = "";
-      box.appendChild(el("div", "se-legend-title", layer.title));
-      layer.entries.forEach(function (e) {
-        var row = el("div", "se-legend-row");
-        row.appendChild(swatch(e.color, e.missing));
-        row.appendChild(document.createTextNode(
-          e.count === null ? e.label : e.label + "\u00a0\u00a0(" + e.count + ")"));
-        box.appendChild(row);
-      });
-      if (data.context) {
-        var row = el("div", "se-legend-row se-legend-context");
-        row.appendChild(swatch(style.context, false));
-        row.appendChild(document.createTextNode(data.context.label));
-        box.appendChild(row);
-      }
-    }
-    function activate(j) {
-      active = j;
-      var layer = layers[j];
-      var fills = layer.entries.map(function (e) { return e.missing ? hatched : e.color; });
-      polys.forEach(function (p, i) { if (p) { p.setStyle({fillColor: fills[layer.codes[i]]}); } });
-      showLegend(layer);
-      root.setAttribute("data-active-layer", String(j));
-    }
-    var handles = layers.map(function (layer, j) {
-      var h = L.layerGroup();
-      h.on("add", function () { activate(j); });
-      return h;
+    box.textContent = "";
+    box.appendChild(el("div", "se-legend-title", layer.title));
+    layer.entries.forEach(function (e) {
+      var row = el("div", "se-legend-row");
+      row.appendChild(swatch(e.color, e.missing));
+      row.appendChild(document.createTextNode(
+        e.count === null ? e.label : e.label + "\u00a0\u00a0(" + e.count + ")"));
+      box.appendChild(row);
     });
-    if (layers.length > 1) {
-      // One radio button per layer, added in order (an object literal would sort "2019"-like
-      // names); Leaflet writes the names as HTML, so they are escaped.
-      var control = L.control.layers(null, null, {collapsed: layers.length > 12});
-      handles.forEach(function (h, j) { control.addBaseLayer(h, escapeHtml(layers[j].name)); });
-      control.addTo(map);
+    if (this.context) {
+      var row = el("div", "se-legend-row se-legend-context");
+      row.appendChild(swatch(style.context, false));
+      row.appendChild(document.createTextNode(this.context.label));
+      box.appendChild(row);
     }
-    handles[0].addTo(map);
+  };
+  // One of this geometry's layers at a time: checking one unchecks the others (the layer
+  // control follows, as Leaflet's control listens to the map), unchecking all hides the units.
+  Geometry.prototype.activate = function (j) {
+    var self = this, map = this.map, layer = this.layers[j];
+    this.active = j;
+    this.groups.forEach(function (g, k) {
+      if (k !== j && g && map.hasLayer(g)) { map.removeLayer(g); }
+    });
+    var fills = layer.entries.map(function (e) { return e.missing ? self.hatched : e.color; });
+    this.polys.forEach(function (p, i) {
+      if (p) { p.setStyle({fillColor: fills[layer.codes[i]]}); }
+    });
+    if (!map.hasLayer(this.units)) { this.units.addTo(map); }
+    if (!this.legend._map) { this.legend.addTo(map); }
+    this.showLegend(layer);
+    this.root.setAttribute("data-active-layer", String(j));
+  };
+  Geometry.prototype.deactivate = function (j) {
+    if (this.active !== j) { return; }
+    this.active = -1;
+    this.map.removeLayer(this.units);
+    this.legend.remove();
+    this.root.removeAttribute("data-active-layer");
+  };
 
-    function fit() { map.fitBounds(data.bounds, {padding: [6, 6]}); }
-    if (mapDiv.clientWidth && mapDiv.clientHeight) {
-      fit();
-    } else if (window.ResizeObserver) {
-      // Drawn while hidden (a closed <details>, a background tab): fit once it has a size.
-      map.setView([35, 105], 3);
-      var observer = new ResizeObserver(function () {
-        if (mapDiv.clientWidth && mapDiv.clientHeight) {
-          observer.disconnect(); map.invalidateSize(); fit();
-        }
-      });
-      observer.observe(mapDiv);
-    } else {
-      map.setView([35, 105], 3);
+  window.spatialeconMaps = window.spatialeconMaps || {};
+  window.spatialecon = {
+    geometry: function (map, node) {
+      var g = new Geometry(map, node);
+      window.spatialeconMaps[g.id] = {
+        map: map, layers: g.layers.length, units: g.polys,
+        activate: function (j) { map.addLayer(g.groups[j]); }
+      };
+      return g;
+    },
+    layer: function (g, group, j) {
+      g.groups[j] = group;
+      group.on("add", function () { g.activate(j); });
+      group.on("remove", function () { g.deactivate(j); });
+      return group;
     }
-    window.spatialeconMaps[id] = {map: map, activate: function (j) { handles[j].addTo(map);
-      handles.forEach(function (h, k) { if (k !== j) { map.removeLayer(h); } }); },
-      layers: layers.length, units: polys};
-    return map;
   };
 })();
 """

@@ -1,8 +1,10 @@
-# spatialecon — every target installs what it needs into .venv first.
+# spatialecon — every target installs what it needs into .venv first: `make maps` only what
+# running needs, the test, bench, lint and notebook targets the development extras as well.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+STAMP  := $(VENV)/.installed-runtime
+DEV    := $(VENV)/.installed-dev
 # matplotlib must never try to open a window (CI, servers, headless laptops)
 export MPLBACKEND := Agg
 
@@ -13,25 +15,29 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
+
+$(DEV): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	touch $(DEV)
 
 maps: $(STAMP)
 	$(BIN)/spatialecon maps
 
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/python -m pytest -q
 
-test-fast: $(STAMP)
+test-fast: $(DEV)
 	$(BIN)/python -m pytest -q -m "not slow"
 
-notebooks: $(STAMP)
+notebooks: $(DEV)
 	$(BIN)/python notebooks/execute.py
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python -m benchmarks
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check spatialecon tests benchmarks
 
 clean:

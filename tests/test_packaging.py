@@ -41,3 +41,21 @@ def test_environment_yml_lists_the_pyproject_dependencies():
 def test_embedded_data_resolve():
     assert embedded_path("provinces.csv").is_file()
     assert embedded_path("datasets", "index.json").is_file()
+
+
+def test_make_maps_installs_only_the_runtime():
+    """`make maps` installs the package without extras; the test, bench, lint and notebook
+    targets add the development extras on top."""
+    text = (ROOT / "Makefile").read_text()
+    variables = dict(re.findall(r"^(\w+)\s*:=\s*(\S+)", text, flags=re.M))
+    rules = {target: deps.split() for target, deps in
+             re.findall(r"^([\w$()./-]+):\s*([^=\n]*)$", text, flags=re.M)}
+    runtime, dev = "$(STAMP)", "$(DEV)"
+    assert rules["maps"] == [runtime]
+    for target in ("test", "test-fast", "bench", "lint", "notebooks"):
+        assert rules[target] == [dev], target
+    assert rules[dev] == [runtime]
+    recipe = text.split(f"{runtime}: pyproject.toml", 1)[1].split("\n\n", 1)[0]
+    installs = re.findall(r"pip install --quiet (.+)", recipe)
+    assert installs[-1] == "-e ." and "[dev" not in recipe
+    assert variables["STAMP"] != variables["DEV"]

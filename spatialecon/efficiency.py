@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from spatialecon.indices import _as_wide, format_units
+from spatialecon._labels import format_units
+from spatialecon.indices import _as_wide
 
 Orientation = Literal["input", "output"]
 RTS = Literal["crs", "vrs"]

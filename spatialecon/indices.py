@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from spatialecon._files import embedded_path
+from spatialecon._labels import format_units
 
 Scope = Literal["year", "pooled"]
 TIDY_COLUMNS = ["adcode", "year", "variable", "value"]
@@ -208,15 +209,6 @@ def plain(obj: Any) -> Any:
 
 def _scalar(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
-
-
-def format_units(labels: Sequence[Any], limit: int = 8) -> str:
-    """``110000 (2018), 120000 (2018) …``: units for error messages (also used by inequality);
-    (adcode, year) tuples made readable, long lists shortened."""
-    labels = [f"{v[0]} ({', '.join(map(str, v[1:]))})" if isinstance(v, tuple) else str(v)
-              for v in labels]
-    more = f" … ({len(labels)} in all)" if len(labels) > limit else ""
-    return ", ".join(labels[:limit]) + more
 
 
 def _check_complete(X: pd.DataFrame, what: str = "X") -> None:

@@ -35,7 +35,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from spatialecon.indices import format_units, is_tidy
+from spatialecon._labels import format_units
+from spatialecon.indices import is_tidy
 
 Index = Literal["T", "L"]
 _KEYS = ["variable", "year"]

@@ -32,6 +32,7 @@ from libpysal.weights import W
 from libpysal.weights import higher_order as _libpysal_higher_order
 
 from spatialecon._files import atomic_path
+from spatialecon._labels import format_units
 from spatialecon.geodata import CHINA_ALBERS, capitals
 from spatialecon.geodata import boundaries as _boundaries
 from spatialecon.geodata.boundaries import layer_cache_path
@@ -75,19 +76,28 @@ def _transform_code(how: str) -> str:
 
 
 def _check_units(gdf: gpd.GeoDataFrame) -> None:
-    """Codes unique, geometries polygons, a CRS set: what every polygon-based weight needs."""
+    """Codes unique, geometries polygons: what every polygon-based weight needs. No CRS is
+    required here: adjacency is topology; distances ask for one in :func:`_check_measurable`."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"expected a GeoDataFrame indexed by adcode, got {type(gdf).__name__}")
     if gdf.index.has_duplicates:
         dupes = sorted(set(gdf.index[gdf.index.duplicated()]))
         raise ValueError(f"duplicated unit codes in the index: {dupes[:10]}; each unit once")
-    if gdf.crs is None:
-        raise ValueError("the GeoDataFrame has no CRS; set it (boundaries() use EPSG:4326)")
     kinds = gdf.geom_type
     bad = gdf.index[~kinds.isin(["Polygon", "MultiPolygon"])]
     if len(bad):
         found = ", ".join(f"{c} ({k})" for c, k in zip(bad[:10], kinds[bad[:10]], strict=True))
         raise ValueError(f"contiguity needs polygons; not polygons: {found}")
+
+
+def _check_measurable(crs: object, planar: bool, what: str) -> None:
+    """Distances need to know what the coordinates are: a CRS, or ``planar=True``."""
+    if crs is None and not planar:
+        raise ValueError(
+            f"{what} have no CRS, so distances between them cannot be measured: set one "
+            "(gdf.set_crs('EPSG:4326') for longitude/latitude; boundaries() use it) for "
+            "great-circle distances in km, or pass planar=True to treat the coordinates as "
+            "planar, with distances in the layer's own units")
 
 
 # ---------------------------------------------------------------------------- contiguity
@@ -202,22 +212,26 @@ def contiguity(
     Parameters
     ----------
     gdf
-        Polygons indexed by unit code, e.g. :func:`spatialecon.geodata.boundaries`.
+        Polygons indexed by unit code, e.g. :func:`spatialecon.geodata.boundaries`. No CRS
+        is needed: adjacency depends on shared coordinates only.
     rule
         ``"queen"`` (sharing at least a vertex) or ``"rook"`` (sharing an edge).
     islands
         Units without a neighbour — Hainan among provinces, 长海, 嵊泗, 洞头, 南澳 and others
         among counties. ``"nearest"`` (default) links each to the polygon nearest by boundary
         distance (in the Albers equal-area projection), both ways; ``"keep"`` leaves them
-        isolated and warns; ``"error"`` raises.
+        isolated and warns; ``"error"`` raises. A layer without a CRS (PySAL's example
+        shapefiles, CAD drawings) has its islands linked by planar distance in its own
+        units, with one warning saying so.
     transform
         ``None`` keeps binary weights; ``"row"``, ``"binary"``, ``"global"``, ``"variance"``.
 
     Returns
     -------
     libpysal.weights.W
-        Ids are the codes in ``gdf``'s order. ``w.meta`` records the rule, the islands policy
-        and ``repaired_islands`` (island → the unit it was linked to).
+        Ids are the codes in ``gdf``'s order. ``w.meta`` records the rule, the islands policy,
+        ``repaired_islands`` (island → the unit it was linked to) and ``island_distance``
+        (how that link was measured; ``None`` when nothing was repaired).
     """
     _check_units(gdf)
     if islands not in ("nearest", "keep", "error"):
@@ -238,6 +252,7 @@ def contiguity(
         neighbors[int(b)].add(int(a))
     lonely = [c for c, n in neighbors.items() if not n]
     repaired: dict[int, int] = {}
+    island_distance = None
     if lonely:
         names = _unit_names(gdf, lonely)
         if islands == "error":
@@ -247,25 +262,64 @@ def contiguity(
             warnings.warn(f"{len(lonely)} unit(s) have no {rule} neighbour and stay isolated: "
                           f"{names}", stacklevel=2)
         else:
-            repaired = _nearest_polygons(gdf, lonely)
+            repaired, island_distance = _nearest_polygons(gdf, lonely)
+            if gdf.crs is None:
+                # One warning for the whole repair, not one per island: the caveat is the same.
+                warnings.warn(
+                    f"the layer has no CRS: {len(lonely)} island(s) ({names}) were linked to "
+                    "the nearest polygon by planar distance in the layer's own units; set a CRS "
+                    "(gdf.set_crs(...)) to measure in metres in the Albers projection",
+                    UserWarning, stacklevel=2)
             for island, target in repaired.items():
                 neighbors[island].add(target)
                 neighbors[target].add(island)
     meta = {"kind": "contiguity", "rule": rule, "islands": islands,
             "repaired_islands": repaired, "isolated": lonely if islands == "keep" else [],
-            "source": source}
+            "island_distance": island_distance, "source": source}
     return _make_w({k: sorted(v) for k, v in neighbors.items()}, None, list(codes), meta,
                    transform)
 
 
 def _unit_names(gdf: gpd.GeoDataFrame, codes: Sequence[int], limit: int = 10) -> str:
-    label = gdf["name"] if "name" in gdf.columns else pd.Series(gdf.index, index=gdf.index)
-    shown = ", ".join(f"{label.get(c, c)} ({c})" for c in codes[:limit])
-    return shown + (f" … ({len(codes)} in all)" if len(codes) > limit else "")
+    return format_units(codes, limit, names=gdf["name"] if "name" in gdf.columns else None)
 
 
-def _nearest_polygons(gdf: gpd.GeoDataFrame, lonely: Sequence[int]) -> dict[int, int]:
-    """Each lonely unit → the other unit nearest by boundary distance (metres, Albers).
+def _nearest_polygons(gdf: gpd.GeoDataFrame, lonely: Sequence[int]
+                      ) -> tuple[dict[int, int], str]:
+    """Each lonely unit → the other unit nearest by boundary distance, and how it was measured.
+
+    Geographic layers are measured in metres in the Albers projection (:func:`_nearest_albers`);
+    projected layers are first projected to Albers too; a layer without a CRS is measured as
+    it stands, planar, in its own units.
+    """
+    if gdf.crs is None:
+        return _nearest_planar(gdf, lonely), "planar boundary distance in the layer's own units"
+    albers = "boundary distance in metres, Albers equal-area (CHINA_ALBERS)"
+    if gdf.crs.is_geographic:
+        return _nearest_albers(gdf, lonely), albers
+    # The degree-based search radius of _nearest_albers means nothing in metres.
+    return _nearest_planar(gdf.to_crs(CHINA_ALBERS), lonely), albers
+
+
+def _nearest_planar(gdf: gpd.GeoDataFrame, lonely: Sequence[int]) -> dict[int, int]:
+    """Nearest other polygon by planar distance in the layer's coordinates (an STRtree
+    nearest query, exact); equidistant candidates resolve to the first in the layer's order."""
+    geoms = gdf.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    codes = gdf.index.to_numpy()
+    out = {}
+    for code in lonely:
+        pos = gdf.index.get_loc(code)
+        found = tree.query_nearest(geoms[pos], exclusive=True, all_matches=True)
+        found = np.sort(found[found != pos])
+        if len(found):  # a single polygon has nothing to link to
+            out[int(code)] = int(codes[found[0]])
+    return out
+
+
+def _nearest_albers(gdf: gpd.GeoDataFrame, lonely: Sequence[int]) -> dict[int, int]:
+    """Each lonely unit of a geographic layer → the other unit nearest by boundary distance
+    (metres, Albers).
 
     A growing ``dwithin`` search in degrees finds the first candidates (GEOS stops early for
     ``dwithin``; ``query_nearest`` measured 4.7 s for Hainan's thousand islets against full
@@ -317,28 +371,53 @@ def _as_lonlat(points: pd.DataFrame | gpd.GeoDataFrame) -> pd.DataFrame:
     """``lon``/``lat`` columns from a DataFrame, or from a GeoDataFrame of points in any CRS
     (converted to geographic coordinates, so projected and geographic inputs never mix)."""
     if isinstance(points, gpd.GeoDataFrame):
-        if points.crs is None:
-            raise ValueError("the points have no CRS: set it so they can be read as lon/lat")
-        kinds = set(points.geom_type.dropna())
-        if kinds != {"Point"}:
-            raise ValueError(f"expected Point geometries, found {sorted(kinds)}; use "
-                             "point_distance() for polygons")
+        _check_measurable(points.crs, False, "the points")
+        _check_point_geometries(points)
         geo = points.geometry.to_crs("EPSG:4326") if not points.crs.is_geographic else (
             points.geometry)
         return pd.DataFrame({"lon": geo.x, "lat": geo.y}, index=points.index)
     missing = {"lon", "lat"} - set(points.columns)
     if missing:
-        raise ValueError(f"points need lon and lat columns (degrees); missing {sorted(missing)}")
+        raise ValueError(f"points need lon and lat columns (degrees); missing {sorted(missing)}"
+                         "; for planar x/y coordinates pass planar=True")
     return points
 
 
-def _check_points(points: pd.DataFrame) -> None:
+def _as_xy(points: pd.DataFrame | gpd.GeoDataFrame) -> pd.DataFrame:
+    """``x``/``y`` columns taken as they stand (``planar=True``): from a GeoDataFrame of points
+    in whatever coordinates it has, or from a DataFrame's ``x`` and ``y`` columns."""
+    if isinstance(points, gpd.GeoDataFrame):
+        _check_point_geometries(points)
+        return pd.DataFrame({"x": points.geometry.x, "y": points.geometry.y},
+                            index=points.index)
+    missing = {"x", "y"} - set(points.columns)
+    if missing:
+        raise ValueError(f"planar points need x and y columns; missing {sorted(missing)}")
+    return points
+
+
+def _check_point_geometries(points: gpd.GeoDataFrame) -> None:
+    kinds = set(points.geom_type.dropna())
+    if kinds != {"Point"}:
+        raise ValueError(f"expected Point geometries, found {sorted(kinds)}; use "
+                         "point_distance() for polygons")
+
+
+def planar_distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Matrix of Euclidean distances between points, in the units of their coordinates."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    return np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+
+
+def _check_points(points: pd.DataFrame, columns: tuple[str, str] = ("lon", "lat")) -> None:
     if points.index.has_duplicates:
         dupes = sorted(set(points.index[points.index.duplicated()]))
         raise ValueError(f"duplicated unit codes: {dupes[:10]}; each unit once")
-    missing = points.index[points[["lon", "lat"]].isna().any(axis=1)]
+    missing = points.index[points[list(columns)].isna().any(axis=1)]
     if len(missing):
         raise ValueError(f"{len(missing)} unit(s) have no coordinates: {list(missing[:10])}")
+    if columns != ("lon", "lat"):
+        return
     outside = points.index[(points["lon"].abs() > 180) | (points["lat"].abs() > 90)]
     if len(outside):
         raise ValueError(f"coordinates out of range (lon/lat in degrees?) for {list(outside[:10])}")
@@ -363,14 +442,18 @@ def distance_weights(
     scale: float | None = None,
     transform: str | None = None,
     description: str = "points",
+    planar: bool = False,
 ) -> W:
-    """Distance-based weights between points given as longitude/latitude (degrees).
+    """Distance-based weights between points given as longitude/latitude (degrees), or as
+    planar coordinates with ``planar=True``.
 
     Parameters
     ----------
     points
         DataFrame indexed by unit code with ``lon`` and ``lat`` columns (degrees), or a
-        GeoDataFrame of points in any CRS (converted to longitude/latitude first).
+        GeoDataFrame of points in any CRS (converted to longitude/latitude first). With
+        ``planar=True``: a DataFrame with ``x`` and ``y`` columns, or a GeoDataFrame of
+        points with or without a CRS, its coordinates taken as they stand.
     form
         - ``"inverse"``: :math:`w_{ij} = d_{ij}^{-\\alpha}` with ``power`` α (1 or 2 in most
           studies), for every pair or, with ``threshold``, for pairs within it;
@@ -383,35 +466,47 @@ def distance_weights(
           with z = d / h for d < h, where h is ``bandwidth`` km (fixed) or, with ``k``, each
           unit's distance to its k-th nearest neighbour (adaptive). No self-weight.
     power, threshold, k, bandwidth, scale
-        Parameters of the forms above; distances in km.
+        Parameters of the forms above; distances in km (in the coordinates' units with
+        ``planar=True``).
     transform
         ``None`` keeps the raw weights; ``"row"`` row-standardises (as most studies do).
     description
         What the points are, for ``w.meta``.
+    planar
+        Treat the coordinates as planar: Euclidean distances in their own units (a projected
+        layer in metres, PySAL's example shapefiles without a CRS), not great-circle km.
 
     Returns
     -------
     libpysal.weights.W
-        With ``w.meta`` holding the form, its parameters and the distance definition.
+        With ``w.meta`` holding the form, its parameters, the distance definition and
+        ``distance_units``.
 
     Raises
     ------
     ValueError
-        Missing or duplicated coordinates, an unknown form, missing parameters, or a
-        ``threshold`` that leaves units without neighbours (named, with the threshold that
-        would connect them).
+        Points without a CRS unless ``planar=True``, missing or duplicated coordinates, an
+        unknown form, missing parameters, or a ``threshold`` that leaves units without
+        neighbours (named, with the threshold that would connect them).
     """
-    points = _as_lonlat(points)
-    _check_points(points)
+    if planar:
+        points = _as_xy(points)
+        _check_points(points, ("x", "y"))
+        d = planar_distances(points["x"].to_numpy(), points["y"].to_numpy())
+        unit, definition = "layer units", "planar (Euclidean), in the layer's own units"
+    else:
+        points = _as_lonlat(points)
+        _check_points(points)
+        d = great_circle_km(points["lon"].to_numpy(), points["lat"].to_numpy())
+        unit, definition = "km", f"great circle, sphere R = {EARTH_RADIUS_KM} km"
     codes = [int(c) for c in points.index]
     n = len(codes)
-    d = great_circle_km(points["lon"].to_numpy(), points["lat"].to_numpy())
     off_diagonal = ~np.eye(n, dtype=bool)
     params: dict[str, float | int | None] = {}
     if form in ("band",):
         threshold = min_connecting_threshold(d) if threshold is None else float(threshold)
     if form in ("inverse", "exponential", "band") and threshold is not None:
-        _check_threshold(d, threshold, codes)
+        _check_threshold(d, threshold, codes, unit)
         within = (d <= threshold) & off_diagonal
     else:
         within = off_diagonal
@@ -460,20 +555,21 @@ def distance_weights(
         neighbors[code] = [codes[c] for c in cols]
         weights[code] = values[row, cols].tolist()
     meta = {"kind": "distance", "form": form, **params, "points": description,
-            "distance": f"great circle, sphere R = {EARTH_RADIUS_KM} km"}
+            "distance": definition, "distance_units": unit}
     return _make_w(neighbors, weights, codes, meta, transform)
 
 
-def _check_threshold(d: np.ndarray, threshold: float, codes: Sequence[int]) -> None:
+def _check_threshold(d: np.ndarray, threshold: float, codes: Sequence[int],
+                     unit: str = "km") -> None:
     dd = d.copy()
     np.fill_diagonal(dd, np.inf)
     isolated = [codes[i] for i in np.flatnonzero(dd.min(axis=1) > threshold)]
     if isolated:
         need = min_connecting_threshold(d)
         raise ValueError(
-            f"threshold {threshold:g} km leaves {len(isolated)} unit(s) without neighbours: "
+            f"threshold {threshold:g} {unit} leaves {len(isolated)} unit(s) without neighbours: "
             f"{isolated[:10]}{' …' if len(isolated) > 10 else ''}; the smallest threshold that "
-            f"connects every unit is {math.ceil(need * 1000) / 1000:g} km"
+            f"connects every unit is {math.ceil(need * 1000) / 1000:g} {unit}"
         )
 
 
@@ -510,19 +606,41 @@ def capital_distance(
                             description="provincial capitals")
 
 
-def unit_points(gdf: gpd.GeoDataFrame, how: Literal["centroid", "representative"] = "centroid"
-                ) -> pd.DataFrame:
-    """Longitude/latitude of one point per polygon: the area centroid computed in the Albers
-    equal-area projection (not the distorted degree-space centroid), or a representative point
-    that is guaranteed to lie inside the polygon (for crescent-shaped units)."""
+def unit_points(gdf: gpd.GeoDataFrame, how: Literal["centroid", "representative"] = "centroid",
+                *, planar: bool = False) -> pd.DataFrame:
+    """One point per polygon: the area centroid, or a representative point that is guaranteed
+    to lie inside the polygon (for crescent-shaped units).
+
+    Parameters
+    ----------
+    gdf
+        Polygons indexed by unit code, with a CRS unless ``planar=True``.
+    how
+        ``"centroid"`` or ``"representative"``.
+    planar
+        Take the coordinates as planar, in the layer's own units (for layers without a CRS).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lon``/``lat`` (degrees), the centroid computed in the Albers equal-area projection
+        rather than in distorted degree space; with ``planar=True``, ``x``/``y`` computed in
+        the layer's coordinates.
+
+    Raises
+    ------
+    ValueError
+        The layer has no CRS and ``planar`` is not set; the message names both remedies.
+    """
     _check_units(gdf)
-    projected = gdf.geometry.to_crs(CHINA_ALBERS)
-    if how == "centroid":
-        pts = projected.centroid
-    elif how == "representative":
-        pts = projected.representative_point()
-    else:
+    if how not in ("centroid", "representative"):
         raise ValueError(f"how must be 'centroid' or 'representative', not {how!r}")
+    _check_measurable(gdf.crs, planar, "the polygons")
+    if planar:
+        pts = gdf.geometry.centroid if how == "centroid" else gdf.geometry.representative_point()
+        return pd.DataFrame({"x": pts.x, "y": pts.y}, index=gdf.index)
+    projected = gdf.geometry.to_crs(CHINA_ALBERS)
+    pts = projected.centroid if how == "centroid" else projected.representative_point()
     pts = pts.to_crs(gdf.crs if gdf.crs.is_geographic else "EPSG:4326")
     return pd.DataFrame({"lon": pts.x, "lat": pts.y}, index=gdf.index)
 
@@ -532,12 +650,17 @@ def point_distance(
     form: DistanceForm = "inverse",
     *,
     points: Literal["centroid", "representative"] = "centroid",
+    planar: bool = False,
     **kwargs: object,
 ) -> W:
     """Distance weights for any level, between polygon centroids (equal-area) or representative
-    points; keyword arguments as in :func:`distance_weights`."""
-    return distance_weights(unit_points(gdf, points), form, description=f"{points} points",
-                            **kwargs)  # type: ignore[arg-type]
+    points; keyword arguments as in :func:`distance_weights`.
+
+    A layer needs a CRS (great-circle km), or ``planar=True`` to measure planar distances in
+    its own units (centroids then computed in those coordinates, as libpysal does).
+    """
+    return distance_weights(unit_points(gdf, points, planar=planar), form,  # type: ignore[arg-type]
+                            description=f"{points} points", planar=planar, **kwargs)
 
 
 # ---------------------------------------------------------------------------- economic
@@ -787,6 +910,7 @@ __all__ = [
     "great_circle_km",
     "higher_order",
     "min_connecting_threshold",
+    "planar_distances",
     "point_distance",
     "summary",
     "to_file",

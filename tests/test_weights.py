@@ -155,12 +155,94 @@ def test_bad_polygon_input():
             provinces.index != 110000, shapely.Point(116, 40))))
     with pytest.raises(ValueError, match="duplicated unit codes"):
         contiguity(pd.concat([provinces, provinces.iloc[:1]]))
-    with pytest.raises(ValueError, match="no CRS"):
-        contiguity(provinces.set_crs(None, allow_override=True))
     with pytest.raises(TypeError, match="GeoDataFrame"):
         contiguity(pd.DataFrame(provinces))
     with pytest.raises(ValueError, match="islands must be"):
         contiguity(provinces, islands="drop")
+
+
+# ---------------------------------------------------------------------------- without a CRS
+
+
+@pytest.fixture(scope="module")
+def columbus() -> gpd.GeoDataFrame:
+    """PySAL's Columbus polygons, which ship inside libpysal with no CRS."""
+    libpysal = pytest.importorskip("libpysal")
+    try:
+        path = libpysal.examples.get_path("columbus.shp")
+    except Exception as exc:  # an install without the bundled examples
+        pytest.skip(f"libpysal's Columbus example is not available offline: {exc}")
+    gdf = gpd.read_file(path)
+    assert gdf.crs is None
+    return gdf.set_index(gdf["POLYID"].astype(int).rename("adcode"))
+
+
+@pytest.mark.parametrize(("rule", "reference"), [("queen", Queen), ("rook", Rook)])
+def test_columbus_without_a_crs_equals_libpysal(columbus, rule, reference):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no islands, so no warning either
+        w = contiguity(columbus, rule)
+        warnings.simplefilter("ignore")  # libpysal's own notices
+        expected = reference.from_dataframe(columbus, use_index=True)
+    assert w.id_order == columbus.index.tolist()
+    assert {i: set(w.neighbors[i]) for i in w.id_order} == {
+        i: set(expected.neighbors[i]) for i in w.id_order}
+    assert w.meta["repaired_islands"] == {} and w.meta["island_distance"] is None
+
+
+def test_islands_without_a_crs_are_linked_in_layer_units_with_one_warning(columbus):
+    # two squares far from Columbus (x 6–11, y 10–15 in its units): two islands
+    far = gpd.GeoDataFrame(geometry=[shapely.box(20, 20, 21, 21), shapely.box(0, 20, 1, 21)],
+                           index=pd.Index([901, 902], name="adcode"))
+    layer = pd.concat([columbus[["geometry"]], far])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        w = contiguity(layer)
+    messages = [str(c.message) for c in caught if issubclass(c.category, UserWarning)]
+    assert len(messages) == 1, messages
+    assert "no CRS" in messages[0] and "layer's own units" in messages[0]
+    assert "901" in messages[0] and "902" in messages[0]
+    assert "layer's own units" in w.meta["island_distance"]
+    # brute force: each island's link is the polygon at the smallest planar distance
+    for island in (901, 902):
+        distances = layer.drop(index=island).distance(layer.geometry[island])
+        assert w.meta["repaired_islands"][island] == distances.idxmin()
+        assert island in w.neighbors[distances.idxmin()]
+
+
+def test_islands_of_a_projected_layer_are_linked_in_metres():
+    """A projected layer is measured in Albers metres too (a search radius in degrees would
+    find no candidate within a few hundred metres and leave Hainan alone)."""
+    projected = boundaries("province", simplify=0.01).to_crs("EPSG:3857")
+    w = contiguity(projected)
+    albers = projected.to_crs("+proj=aea +lat_1=25 +lat_2=47 +lon_0=105 +datum=WGS84")
+    nearest = albers.drop(index=460000).distance(albers.geometry[460000]).idxmin()
+    assert w.meta["repaired_islands"] == {460000: nearest} and nearest == 440000
+    assert "metres" in w.meta["island_distance"]
+
+
+def test_distances_need_a_crs_or_planar(columbus):
+    for call in (lambda: point_distance(columbus, "knn", k=4),
+                 lambda: distance_weights(gpd.GeoDataFrame(geometry=columbus.centroid))):
+        with pytest.raises(ValueError) as err:
+            call()
+        assert "no CRS" in str(err.value) and "set_crs" in str(err.value)
+        assert "planar=True" in str(err.value)
+    # planar=True: centroids in the layer's coordinates, as libpysal's KNN takes them
+    from libpysal.weights import KNN
+
+    w = point_distance(columbus, "knn", k=4, planar=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = KNN.from_dataframe(columbus, k=4, use_index=True)
+    assert {i: set(w.neighbors[i]) for i in w.id_order} == {
+        i: set(expected.neighbors[i]) for i in w.id_order}
+    assert w.meta["distance_units"] == "layer units"
+    # inverse distance: brute force from the shapely centroids
+    inverse = _dense(point_distance(columbus, "inverse", planar=True))
+    c = columbus.geometry.centroid
+    for a, b in [(1, 2), (5, 49), (30, 7)]:
+        assert inverse.loc[a, b] == pytest.approx(1 / c[a].distance(c[b]), rel=1e-12)
 
 
 # ---------------------------------------------------------------------------- distance

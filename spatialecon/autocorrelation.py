@@ -18,9 +18,17 @@ running sum over that shared ordering, so every unit costs O(permutations) inste
 O(permutations × neighbours); other rows take the general gather path.
 
 Local Moran values follow esda's scaling, :math:`I_i = (n-1)\\,z_i (Wz)_i / \\sum_j z_j^2`,
-so that :math:`\\sum_i I_i = (n-1) I` for row-standardised weights (GeoDa prints
-:math:`z_i (Wz)_i` with z scaled by the population standard deviation, i.e. :math:`n/(n-1)`
-times these values; the clusters and p-values are the same).
+so that :math:`\\sum_i I_i = (n-1) I` for row-standardised weights. These are GeoDa's values
+too (GeoDa prints :math:`z_i (Wz)_i` with z scaled by the sample standard deviation, which is
+the same number).
+
+``conventions="geoda"`` of the local statistics switches to GeoDa's LISA rules (its pseudo
+p-value, quadrant and multiple-testing rules), read from GeoDa's source; the draws stay ours.
+GeoDa's own draws are not uniform: its sampler rounds ``U * (n - 1)`` to an index, which gives
+the first and last units of the table half the chance of the others, from a hash of
+consecutive seeds, so its p-values differ from a uniform conditional permutation's (ours and
+esda's) by more than Monte Carlo error: up to 0.02-0.03 on Columbus' crime rates at 99,999
+permutations. Cluster maps agree wherever p is not close to the cutoff.
 """
 
 from __future__ import annotations
@@ -43,7 +51,9 @@ from spatialecon.weights import transform as transform_weights
 
 Alternative = Literal["two-sided", "greater", "lesser", "directed", "folded"]
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "lesser", "directed", "folded")
-Adjust = Literal["fdr", "bonferroni"] | None
+Adjust = Literal["fdr", "geoda-fdr", "bonferroni"] | None
+Conventions = Literal["esda", "geoda"]
+CONVENTIONS: tuple[str, ...] = ("esda", "geoda")
 QUADRANTS = ("HH", "LH", "LL", "HL")
 NOT_SIGNIFICANT = "not significant"
 NEIGHBOURLESS = "neighbourless"
@@ -124,9 +134,29 @@ def normal_p(z: np.ndarray | float, alternative: Alternative = "two-sided") -> n
 
 
 def adjust_p(p: np.ndarray, method: Adjust = None) -> np.ndarray:
-    """p-values adjusted for multiple testing: ``"fdr"`` (Benjamini–Hochberg, the rule behind
-    GeoDa's False Discovery Rate option), ``"bonferroni"`` or ``None``. NaN (units without
-    neighbours) are ignored and stay NaN."""
+    """p-values adjusted for multiple testing, to compare with ``alpha`` as they stand.
+
+    Parameters
+    ----------
+    p
+        p-values; NaN (units without neighbours) are ignored and stay NaN.
+    method
+        - ``"fdr"``: Benjamini–Hochberg (step-up: the largest rank k with
+          p(k) ≤ kα/m and every smaller p are significant);
+        - ``"geoda-fdr"``: GeoDa's False Discovery Rate option (its inference settings
+          dialog and libgeoda's ``LISA::GetFDR``), the step-down form: ranks count as
+          significant only while p(k) < kα/m holds from the smallest p up,
+          so the adjusted value is the running maximum of p(k)·m/k. It never
+          finds more units than ``"fdr"``; the two agree unless a larger p passes after a
+          smaller one failed;
+        - ``"bonferroni"``: min(1, p·m) (GeoDa's bound α/m alike);
+        - ``None``: unchanged.
+
+    Returns
+    -------
+    numpy.ndarray
+        Adjusted p-values, capped at 1.
+    """
     p = np.asarray(p, dtype=float)
     if method is None:
         return p.copy()
@@ -135,17 +165,60 @@ def adjust_p(p: np.ndarray, method: Adjust = None) -> np.ndarray:
     m = int(ok.sum())
     if method == "bonferroni":
         out[ok] = np.minimum(1.0, p[ok] * m)
-    elif method == "fdr":
+    elif method in ("fdr", "geoda-fdr"):
         values = p[ok]
-        order = np.argsort(values)
+        order = np.argsort(values, kind="stable")
         ranked = values[order] * m / np.arange(1, m + 1)
-        ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+        if method == "fdr":
+            ranked = np.minimum.accumulate(ranked[::-1])[::-1]
+        else:
+            ranked = np.maximum.accumulate(ranked)
         adjusted = np.empty(m)
         adjusted[order] = np.minimum(1.0, ranked)
         out[ok] = adjusted
     else:
-        raise ValueError(f"adjust must be 'fdr', 'bonferroni' or None, not {method!r}")
+        raise ValueError(f"adjust must be 'fdr', 'geoda-fdr', 'bonferroni' or None, not "
+                         f"{method!r}")
     return out
+
+
+# What each convention of the local statistics means, for the result's attrs. GeoDa's rules
+# are read from its source (GeoDa Explore/AbstractCoordinator.cpp and LisaCoordinator.cpp,
+# libgeoda sa/LISA.cpp and UniLocalMoran.cpp): 999 permutations; countLarger = #draws >= I_i,
+# replaced by permutations - countLarger when that is not larger, p = (countLarger + 1) /
+# (permutations + 1), i.e. the "directed" rule of pseudo_p; significant when p <= cutoff; a
+# unit is HL if z > 0 and lag < 0, LH if z < 0 and lag > 0, LL if both < 0, else HH (zeros
+# count high); neighbourless units keep p = 0 in GeoDa's FDR and Bonferroni counts.
+_CONVENTION_RULES = {
+    "esda": {
+        "p_value": "(M + 1) / (R + 1) under the alternative (esda's calculate_significance)",
+        "quadrants": "HH z > 0, lag > 0; LH z <= 0, lag > 0; LL z <= 0, lag <= 0; else HL",
+    },
+    "geoda": {
+        "p_value": "GeoDa: (min(#draws >= I_i, #draws < I_i) + 1) / (R + 1), the 'directed' "
+                   "alternative",
+        "quadrants": "GeoDa: HL z > 0, lag < 0; LH z < 0, lag > 0; LL z < 0, lag < 0; else HH",
+    },
+}
+
+
+def _local_settings(conventions: str, permutations: int | None, alternative: str | None,
+                    adjust: Adjust) -> tuple[int, Alternative, Adjust]:
+    """Permutations, alternative and adjustment of a LISA under ``conventions``: explicit
+    arguments where given, the convention's defaults otherwise."""
+    if conventions not in CONVENTIONS:
+        raise ValueError(f"conventions must be 'esda' or 'geoda', not {conventions!r}")
+    permutations = 999 if permutations is None else permutations
+    if conventions == "geoda":
+        if alternative not in (None, "directed"):
+            raise ValueError(
+                f"conventions='geoda' has GeoDa's one pseudo p-value (alternative='directed'), "
+                f"not alternative={alternative!r}: drop alternative= or use conventions='esda'")
+        # GeoDa's FDR option is its own step-down rule, not Benjamini-Hochberg
+        return permutations, "directed", "geoda-fdr" if adjust == "fdr" else adjust
+    alternative = "two-sided" if alternative is None else alternative
+    _check_alternative(alternative)
+    return permutations, alternative, adjust  # type: ignore[return-value]
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -700,12 +773,22 @@ def _local_permutation_test(
 
 
 def _local_frame(ids: list, z: np.ndarray, lag: np.ndarray, values: dict, card: np.ndarray,
-                 p: np.ndarray | None, alpha: float, adjust: Adjust) -> pd.DataFrame:
-    quadrant = np.select([(z > 0) & (lag > 0), (z <= 0) & (lag > 0), (z <= 0) & (lag <= 0)],
-                         ["HH", "LH", "LL"], "HL")
+                 p: np.ndarray | None, alpha: float, adjust: Adjust,
+                 conventions: str = "esda") -> pd.DataFrame:
+    if conventions == "geoda":
+        quadrant = np.select([(z > 0) & (lag < 0), (z < 0) & (lag > 0), (z < 0) & (lag < 0)],
+                             ["HL", "LH", "LL"], "HH")
+    else:
+        quadrant = np.select([(z > 0) & (lag > 0), (z <= 0) & (lag > 0),
+                              (z <= 0) & (lag <= 0)], ["HH", "LH", "LL"], "HL")
     frame = pd.DataFrame({**values, "quadrant": quadrant}, index=pd.Index(ids, name="adcode"))
     if p is not None:
-        adjusted = adjust_p(p, adjust)
+        if conventions == "geoda" and adjust is not None:
+            # GeoDa leaves neighbourless units at p = 0 and counts them among the m tests
+            adjusted = adjust_p(np.where(np.isnan(p), 0.0, p), adjust)
+            adjusted[np.isnan(p)] = np.nan
+        else:
+            adjusted = adjust_p(p, adjust)
         frame["p_adjusted"] = adjusted
         significant = adjusted <= alpha
         frame["cluster"] = np.where(significant, quadrant, NOT_SIGNIFICANT)
@@ -739,13 +822,14 @@ def local_moran(
     variable: str,
     w: W,
     *,
-    permutations: int = 999,
+    permutations: int | None = None,
     alpha: float = 0.05,
     adjust: Adjust = None,
-    alternative: Alternative = "two-sided",
+    alternative: Alternative | None = None,
     seed: int | None = None,
     transform: str | None = "row",
     n_jobs: int = 1,
+    conventions: Conventions = "esda",
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) with conditional permutation inference and cluster labels.
 
@@ -759,13 +843,16 @@ def local_moran(
     w
         Weights keyed by ``adcode``; every unit of ``w`` needs a value.
     permutations
-        Conditional permutations (0: quadrants only, as a Moran scatterplot).
+        Conditional permutations (0: quadrants only, as a Moran scatterplot); default 999
+        under both conventions.
     alpha
         Significance level of the cluster labels (after ``adjust``).
     adjust
-        ``"fdr"`` (Benjamini–Hochberg), ``"bonferroni"`` or ``None``.
+        ``"fdr"`` (Benjamini–Hochberg; GeoDa's own FDR rule under ``conventions="geoda"``),
+        ``"geoda-fdr"``, ``"bonferroni"`` or ``None``; see :func:`adjust_p`.
     alternative
-        See :func:`pseudo_p`; ``"directed"`` reproduces esda's and GeoDa's ``p_sim``.
+        See :func:`pseudo_p`; default ``"two-sided"`` (``"directed"``, the only one, under
+        ``conventions="geoda"``).
     seed
         Seed of the permutations: equal seeds give equal p-values.
     transform
@@ -773,6 +860,18 @@ def local_moran(
     n_jobs
         Processes for the permutation blocks (1: one core; -1: all cores). Results do not
         depend on it.
+    conventions
+        ``"esda"`` (default): esda's ``calculate_significance`` conventions, a two-sided
+        pseudo p-value unless ``alternative`` says otherwise. ``"geoda"``: GeoDa's LISA, so
+        that the cluster map is GeoDa's — 999 permutations, GeoDa's pseudo p-value
+        (min(#{I*_i ≥ I_i}, #{I*_i < I_i}) + 1) / (R + 1) (the
+        ``"directed"`` rule of :func:`pseudo_p`), significance at p ≤ ``alpha``, GeoDa's
+        quadrant rule for values exactly at the mean or with a zero lag (they count as
+        high), and GeoDa's FDR and Bonferroni counts (neighbourless units included, as GeoDa
+        keeps their p at 0). The random draws are ours (uniform), not GeoDa's, so p-values
+        agree with GeoDa's up to Monte Carlo error (about ±0.014 at p = 0.05 with 999
+        permutations) and the bias of GeoDa's sampler (see the module notes); clusters agree
+        wherever p is not close to ``alpha``.
 
     Returns
     -------
@@ -781,31 +880,37 @@ def local_moran(
         ``Ii``, ``p_sim``, ``EI_sim``, ``seI_sim``, ``z_sim``, ``p_adjusted``, ``quadrant``
         (HH/LH/LL/HL of the Moran scatterplot) and ``cluster`` (the quadrant where significant,
         else "not significant"; "neighbourless" for units without neighbours). ``attrs``
-        records the conventions.
+        records the conventions: ``conventions``, ``permutations``, ``alternative``,
+        ``adjust``, ``alpha``, ``seed``, the ``p_value`` and ``quadrants`` rules, the weights.
     """
-    _check_alternative(alternative)
+    permutations, alternative, adjust = _local_settings(conventions, permutations, alternative,
+                                                        adjust)
     (_, _, y, sub_w, _), = list(_vectors(_one_year(data, variable), [variable], w, None, "error"))
     tw, sw = _prepared(sub_w, transform)
     z = (y - y.mean()) / y.std()
     lag, values, p = _lisa(z, z, sw, permutations, alternative, seed, n_jobs)
     values = {"y": y, "z": z, "lag": lag, **values}
     frame = _local_frame(list(tw.id_order), z, lag, values, _cardinalities(sw), p, alpha,
-                         adjust)
+                         adjust, conventions)
     frame.attrs = _conventions(tw, statistic="local Moran's I", variable=variable,
-                               permutations=permutations, alternative=alternative, seed=seed,
-                               alpha=alpha, adjust=adjust,
+                               conventions=conventions, permutations=permutations,
+                               alternative=alternative, seed=seed, alpha=alpha, adjust=adjust,
+                               **_CONVENTION_RULES[conventions],
                                scaling="Ii = (n-1) z_i (Wz)_i / sum(z^2), as esda")
     return frame
 
 
 def local_moran_bv(
-    data: pd.DataFrame, x: str, y: str, w: W, *, permutations: int = 999, alpha: float = 0.05,
-    adjust: Adjust = None, alternative: Alternative = "two-sided", seed: int | None = None,
-    transform: str | None = "row", n_jobs: int = 1,
+    data: pd.DataFrame, x: str, y: str, w: W, *, permutations: int | None = None,
+    alpha: float = 0.05, adjust: Adjust = None, alternative: Alternative | None = None,
+    seed: int | None = None, transform: str | None = "row", n_jobs: int = 1,
+    conventions: Conventions = "esda",
 ) -> pd.DataFrame:
     """Bivariate local Moran: ``x`` at each unit against the spatial lag of ``y`` (esda's
-    ``Moran_Local_BV`` scaling); clusters read HH = high x among high-y neighbours."""
-    _check_alternative(alternative)
+    ``Moran_Local_BV`` scaling); clusters read HH = high x among high-y neighbours. Parameters
+    and ``conventions`` as in :func:`local_moran`."""
+    permutations, alternative, adjust = _local_settings(conventions, permutations, alternative,
+                                                        adjust)
     frame = _one_year(data, [x, y])
     (_, _, xv, sub_w, _), = list(_vectors(frame, [x], w, None, "error"))
     (_, _, yv, _, _), = list(_vectors(frame, [y], w, None, "error"))
@@ -815,10 +920,11 @@ def local_moran_bv(
     lag, values, p = _lisa(zx, zy, sw, permutations, alternative, seed, n_jobs)
     values = {"x": xv, "y": yv, "zx": zx, "lag_y": lag, **values}
     result = _local_frame(list(tw.id_order), zx, lag, values, _cardinalities(sw), p, alpha,
-                          adjust)
+                          adjust, conventions)
     result.attrs = _conventions(tw, statistic="bivariate local Moran's I", x=x, y=y,
-                                permutations=permutations, alternative=alternative, seed=seed,
-                                alpha=alpha, adjust=adjust)
+                                conventions=conventions, permutations=permutations,
+                                alternative=alternative, seed=seed, alpha=alpha, adjust=adjust,
+                                **_CONVENTION_RULES[conventions])
     return result
 
 
@@ -889,12 +995,13 @@ def local_g(
 def lisa_over_time(
     panel: pd.DataFrame, variable: str, w: W, *, years: Sequence[int] | None = None,
     permutations: int = 0, alpha: float = 0.05, adjust: Adjust = None,
-    alternative: Alternative = "two-sided", seed: int | None = None,
-    transform: str | None = "row",
+    alternative: Alternative | None = None, seed: int | None = None,
+    transform: str | None = "row", conventions: Conventions = "esda",
 ) -> pd.DataFrame:
     """Local Moran for each year of a tidy panel, stacked: one row per unit and year with
     ``quadrant`` (and ``cluster`` when ``permutations`` > 0). Years in which a unit of ``w``
-    has no value are an error naming them."""
+    has no value are an error naming them. Parameters and ``conventions`` as in
+    :func:`local_moran` (but no permutations unless asked for)."""
     data = panel[panel["variable"] == variable]
     available = sorted(data["year"].unique())
     years = list(years) if years is not None else available
@@ -908,7 +1015,7 @@ def lisa_over_time(
         try:
             local = local_moran(wide, variable, w, permutations=permutations, alpha=alpha,
                                 adjust=adjust, alternative=alternative, seed=seed,
-                                transform=transform)
+                                transform=transform, conventions=conventions)
         except ValueError as err:
             raise ValueError(f"{year}: {err}") from None
         frames.append(local.assign(year=year))
@@ -981,6 +1088,7 @@ def lisa_transitions(lisa: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 __all__ = [
     "ALTERNATIVES",
+    "CONVENTIONS",
     "NEIGHBOURLESS",
     "NOT_SIGNIFICANT",
     "QUADRANTS",

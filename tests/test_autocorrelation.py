@@ -252,6 +252,166 @@ def test_same_clusters_as_esda_away_from_the_boundary(columbus):
     assert (ours["cluster"].to_numpy()[clear] == ref_cluster[clear]).all()
 
 
+# ---------------------------------------------------------------------------- GeoDa's LISA
+# GeoDa's rules, transcribed from its source (libgeoda sa/UniLocalMoran.cpp, sa/LISA.cpp; GeoDa
+# Explore/AbstractCoordinator.cpp, DialogTools/RandomizationDlg.cpp) for the tests below.
+
+
+def _geoda_p(permuted: np.ndarray, observed: float) -> float:
+    """UniLocalMoran::CountLargerSA and LISA::CalcPseudoP_range, line by line."""
+    permutations = len(permuted)
+    count_larger = int(sum(1 for v in permuted if v >= observed))
+    if permutations - count_larger <= count_larger:
+        count_larger = permutations - count_larger
+    return (count_larger + 1.0) / (permutations + 1)
+
+
+def _geoda_fdr_cutoff(p: np.ndarray, alpha: float) -> float:
+    """InferenceSettingsDlg::Init (RandomizationDlg.cpp) / LISA::GetFDR, line by line."""
+    pvals, n, fdr = sorted(p), len(p), 0.0
+    for i in range(n):
+        val = (i + 1) * alpha / n
+        if i == 0:
+            fdr = val
+        if pvals[i] >= val:
+            break
+        fdr = val
+    return fdr
+
+
+def _pygeoda_lisa(df: pd.DataFrame, column: str, **kwargs):
+    pygeoda = pytest.importorskip("pygeoda", reason="pygeoda (GeoDa's engine) is a dev dependency")
+    layer = pygeoda.open(gpd.GeoDataFrame(df.reset_index(drop=True)))
+    return pygeoda.local_moran(pygeoda.queen_weights(layer), df[column].tolist(), **kwargs)
+
+
+GEODA_CLUSTERS = {0: "not significant", 1: "HH", 2: "LL", 3: "LH", 4: "HL", 6: "neighbourless"}
+
+
+def test_geoda_p_is_geodas_count_on_our_draws(columbus):
+    """conventions='geoda' gives GeoDa's count formula applied to our own conditional draws,
+    rebuilt here from the seed and evaluated one unit and one draw at a time."""
+    from spatialecon.autocorrelation import _draw_orderings
+
+    df, queen = columbus
+    w = _ours(queen)
+    ours = local_moran(df, "CRIME", w, conventions="geoda", seed=7)
+    assert ours.attrs["permutations"] == 999 and ours.attrs["alternative"] == "directed"
+    assert ours.attrs["conventions"] == "geoda" and "GeoDa" in ours.attrs["p_value"]
+    y = df["CRIME"].to_numpy()
+    z = (y - y.mean()) / y.std()
+    ids = list(w.id_order)
+    nbrs = [[ids.index(j) for j in w.neighbors[i]] for i in ids]
+    kmax = max(len(n) for n in nbrs)
+    orderings = _draw_orderings(len(z), kmax + 1, 999, np.random.default_rng(7))
+    for i, own in enumerate(nbrs):
+        k = len(own)
+        # correctly rounded sums, so a draw of the very neighbours is an exact tie
+        observed = z[i] * math.fsum(z[own]) / k
+        permuted = [z[i] * math.fsum(z[[j for j in row if j != i][:k]]) / k
+                    for row in orderings]
+        assert ours["p_sim"].iloc[i] == _geoda_p(np.array(permuted), observed), ids[i]
+    # the same numbers as the shared pseudo p-value rule 'directed' under the esda convention
+    directed = local_moran(df, "CRIME", w, alternative="directed", seed=7)
+    np.testing.assert_array_equal(ours["p_sim"], directed["p_sim"])
+
+
+def test_geoda_clusters_equal_pygeoda_away_from_the_cutoff(columbus):
+    df, queen = columbus
+    ours = local_moran(df, "CRIME", _ours(queen), conventions="geoda", seed=3)
+    geoda = _pygeoda_lisa(df, "CRIME", permutations=999)
+    p_geoda = np.array(geoda.lisa_pvalues())
+    labels = np.array([GEODA_CLUSTERS[c] for c in geoda.lisa_clusters()])
+    # GeoDa's values are ours (z by the sample sd, z_i (Wz)_i), and so are its quadrants
+    np.testing.assert_allclose(ours["Ii"], geoda.lisa_values(), rtol=1e-12, atol=1e-15)
+    quadrants = _pygeoda_lisa(df, "CRIME", permutations=99, significance_cutoff=1.0)
+    assert ours["quadrant"].tolist() == [GEODA_CLUSTERS[c] for c in quadrants.lisa_clusters()]
+    # Two random streams (and GeoDa's non-uniform sampler, see the module notes) give two
+    # estimates of each p; units whose p is clearly on one side of 0.05 in both agree.
+    p_ours = ours["p_sim"].to_numpy()
+    clear = ((p_ours <= 0.02) & (p_geoda <= 0.02)) | ((p_ours >= 0.10) & (p_geoda >= 0.10))
+    assert clear.sum() >= 30
+    assert (ours["cluster"].to_numpy()[clear] == labels[clear]).all()
+    assert set(labels[clear]) >= {"not significant", "HH", "LL"}
+
+
+def test_geoda_quadrants_count_values_at_the_mean_as_high():
+    """GeoDa's rule sends z = 0 or a zero lag to HH; esda's to LH, LL or HL. A 5 × 5 grid
+    whose centre holds the mean of 0..24."""
+    import shapely
+
+    cells = [shapely.box(c, r, c + 1, r + 1) for r in range(5) for c in range(5)]
+    values = np.random.default_rng(4).permutation(25).astype(float)
+    values[[12, int(np.flatnonzero(values == 12)[0])]] = values[
+        [int(np.flatnonzero(values == 12)[0]), 12]]  # the value 12 (the mean) in the centre
+    grid = gpd.GeoDataFrame({"v": values}, geometry=cells, index=pd.Index(range(25),
+                                                                          name="adcode"))
+    w = contiguity(grid)
+    geoda_rule = local_moran(grid, "v", w, conventions="geoda", permutations=0)
+    esda_rule = local_moran(grid, "v", w, permutations=0)
+    reference = _pygeoda_lisa(grid, "v", permutations=99, significance_cutoff=1.0)
+    assert geoda_rule["quadrant"].tolist() == [GEODA_CLUSTERS[c]
+                                               for c in reference.lisa_clusters()]
+    assert geoda_rule.loc[12, "quadrant"] == "HH" and esda_rule.loc[12, "quadrant"] != "HH"
+    # the rules part only at a zero value or a zero lag (here the centre and one lag of 0)
+    differ = geoda_rule.index[geoda_rule["quadrant"] != esda_rule["quadrant"]]
+    at_zero = geoda_rule.index[(geoda_rule["z"] == 0) | (geoda_rule["lag"] == 0)]
+    assert differ.tolist() == at_zero.tolist() and len(at_zero) == 2
+
+
+def test_geoda_fdr_and_bonferroni_cutoffs(columbus):
+    df, _ = columbus
+    geoda = _pygeoda_lisa(df, "CRIME", permutations=999)
+    p = np.array(geoda.lisa_pvalues())
+    # against GeoDa's engine on its own p-values
+    np.testing.assert_array_equal(adjust_p(p, "geoda-fdr") <= 0.05,
+                                  p <= geoda.lisa_fdr(0.05))
+    np.testing.assert_array_equal(adjust_p(p, "bonferroni") <= 0.05, p <= geoda.lisa_bo(0.05))
+    assert (p <= geoda.lisa_fdr(0.05)).sum() >= 3
+    # against the transcribed dialog on pseudo p-values with many ties (k / 1000)
+    rng = np.random.default_rng(8)
+    for _ in range(200):
+        draws = rng.integers(1, 1001, size=37) / 1000
+        draws[: rng.integers(0, 8)] = rng.integers(1, 4) / 1000  # a few small ones
+        for alpha in (0.05, 0.01):
+            np.testing.assert_array_equal(adjust_p(draws, "geoda-fdr") <= alpha,
+                                          draws <= _geoda_fdr_cutoff(draws, alpha))
+    # GeoDa's rule is step-down: it stops at the first failure, where BH steps up
+    crafted = np.array([0.001, 0.03, 0.031, 0.032, 0.033])
+    assert (adjust_p(crafted, "geoda-fdr") <= 0.05).sum() == 1
+    assert (adjust_p(crafted, "fdr") <= 0.05).sum() == 5
+    assert (crafted <= _geoda_fdr_cutoff(crafted, 0.05)).sum() == 1
+
+
+def test_geoda_conventions_choices_and_neighbourless_counts():
+    from spatialecon.geodata import boundaries
+
+    provinces = boundaries("province", simplify=0.01)
+    with pytest.warns(UserWarning):
+        w = contiguity(provinces, islands="keep")
+    y = pd.DataFrame({"lat": provinces.representative_point().y}, index=provinces.index)
+    esda_rule = local_moran(y, "lat", w, seed=1, adjust="bonferroni")
+    geoda_rule = local_moran(y, "lat", w, seed=1, adjust="bonferroni", conventions="geoda")
+    assert esda_rule.attrs["conventions"] == "esda"
+    assert esda_rule.attrs["alternative"] == "two-sided" and esda_rule.attrs["permutations"] == 999
+    # GeoDa counts Hainan (no neighbours, p left at 0) among the 31 tests; esda's rule 30
+    p = geoda_rule["p_sim"]
+    np.testing.assert_allclose(geoda_rule["p_adjusted"].dropna(), np.minimum(1, p.dropna() * 31))
+    np.testing.assert_allclose(esda_rule["p_adjusted"].dropna(),
+                               np.minimum(1, esda_rule["p_sim"].dropna() * 30))
+    assert geoda_rule.loc[460000, "cluster"] == "neighbourless"
+    fdr = local_moran(y, "lat", w, seed=1, adjust="fdr", conventions="geoda")
+    assert fdr.attrs["adjust"] == "geoda-fdr"
+    with pytest.raises(ValueError, match="GeoDa's one pseudo p-value"):
+        local_moran(y, "lat", w, conventions="geoda", alternative="two-sided")
+    with pytest.raises(ValueError, match="conventions must be"):
+        local_moran(y, "lat", w, conventions="arcgis")
+    yearly = lisa_over_time(pd.DataFrame({"adcode": y.index, "year": 2020, "variable": "lat",
+                                          "value": y["lat"]}), "lat", w, permutations=99,
+                            conventions="geoda")
+    assert yearly.attrs["conventions"] == "geoda" and yearly.attrs["permutations"] == 99
+
+
 def test_reproducible_and_independent_of_jobs():
     from spatialecon.geodata import boundaries
 

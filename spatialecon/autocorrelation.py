@@ -37,7 +37,7 @@ import itertools
 import multiprocessing as mp
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -219,6 +219,44 @@ def _local_settings(conventions: str, permutations: int | None, alternative: str
     alternative = "two-sided" if alternative is None else alternative
     _check_alternative(alternative)
     return permutations, alternative, adjust  # type: ignore[return-value]
+
+
+_ADJUST_TEXT = {None: "no adjustment", "fdr": "FDR (Benjamini-Hochberg)",
+                "geoda-fdr": "FDR (GeoDa's rule)", "bonferroni": "Bonferroni"}
+
+
+def inference_note(result: pd.DataFrame | Mapping[str, object], *, alpha: bool = True) -> str:
+    """One line saying how a permutation result was tested, for legends and table captions:
+    ``two-sided p ≤ 0.05, 999 permutations, no adjustment``.
+
+    Parameters
+    ----------
+    result
+        A result of :func:`local_moran`, :func:`lisa_over_time` (or any result with the same
+        ``attrs``), or those ``attrs`` themselves.
+    alpha
+        Include the significance level (``False`` for maps that show several levels).
+
+    Returns
+    -------
+    str
+        The alternative (GeoDa's pseudo p under ``conventions="geoda"``), the permutations and
+        the multiple-testing adjustment; "no permutation inference" without permutations.
+    """
+    attrs = result.attrs if isinstance(result, pd.DataFrame) else result
+    permutations = attrs.get("permutations")
+    if not permutations:
+        return "no permutation inference"
+    if attrs.get("conventions") == "geoda":
+        tested = "GeoDa's pseudo p (directed)"
+    else:
+        tested = f"{attrs.get('alternative') or 'alternative not recorded'} p"
+    level = attrs.get("alpha", 0.05)
+    if alpha and level is not None:
+        tested = f"{tested} ≤ {float(level):g}"  # type: ignore[arg-type]
+    adjust = attrs.get("adjust")
+    return (f"{tested}, {int(permutations)} permutations, "  # type: ignore[call-overload]
+            f"{_ADJUST_TEXT.get(adjust, str(adjust))}")  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------- inputs
@@ -1098,6 +1136,7 @@ __all__ = [
     "geary",
     "general_g",
     "global_moran",
+    "inference_note",
     "lisa_over_time",
     "lisa_transitions",
     "local_g",

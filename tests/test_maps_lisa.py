@@ -217,3 +217,40 @@ def test_lisa_multiples(provinces, lisa, tmp_path):
                          "低-高 / Low-High", "高-低 / High-Low"]
     assert _no_tofu(fig)
     assert save_figure(fig, tmp_path / "lisa_years.svg").read_bytes()[:5] == b"<?xml"
+
+
+def _legend_title(fig) -> str:
+    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    return (legends[0] if legends else fig.legends[0]).get_title().get_text()
+
+
+def test_every_legend_states_alternative_permutations_and_adjustment(provinces, panel, w, lisa):
+    default = "two-sided p ≤ 0.05, 999 permutations, no adjustment"
+    assert cluster_symbology(lisa, year=2019).title.endswith(f"({default})")
+    assert significance_symbology(lisa, year=2019).title.endswith(
+        "(two-sided p, 999 permutations, no adjustment)")
+    # a heading of the caller's keeps the line, on the map and in the small multiples
+    fig = lisa_cluster_map(provinces, lisa, year=2019, legend_title="LISA: GDP")
+    assert _legend_title(fig) == f"LISA: GDP\n({default})"
+    fig = lisa_multiples(provinces, lisa, legend_title="LISA: GDP")
+    assert _legend_title(fig) == f"LISA: GDP\n({default})"
+
+    one = panel[panel["year"] == 2019]
+    geoda = local_moran(one, "gdp_pc", w, conventions="geoda", adjust="fdr", alpha=0.01,
+                        permutations=499, seed=2)
+    line = "GeoDa's pseudo p (directed) ≤ 0.01, 499 permutations, FDR (GeoDa's rule)"
+    assert cluster_symbology(geoda).title.endswith(f"({line})")
+    fig = significance_map(provinces, geoda, legend_title="p: GDP")
+    assert _legend_title(fig) == (
+        "p: GDP\n(GeoDa's pseudo p (directed), 499 permutations, FDR (GeoDa's rule))")
+    # p_sim is the unadjusted p, whatever the frame's adjustment
+    raw = significance_symbology(geoda, p_column="p_sim")
+    assert raw.title.endswith("(GeoDa's pseudo p (directed), 499 permutations, no adjustment)")
+    bonferroni = local_moran(one, "gdp_pc", w, alternative="greater", adjust="bonferroni",
+                             permutations=99, seed=2)
+    assert cluster_symbology(bonferroni).title.endswith(
+        "(greater p ≤ 0.05, 99 permutations, Bonferroni)")
+    # quadrants involve no test; clusters without permutations say so
+    assert "permutations" not in cluster_symbology(lisa, year=2019, column="quadrant").title
+    quadrants_only = local_moran(one, "gdp_pc", w, permutations=0)
+    assert cluster_symbology(quadrants_only).title.endswith("(no permutation inference)")

@@ -12,6 +12,11 @@ Every function takes the frame of :func:`spatialecon.autocorrelation.local_moran
 ``year``, pick one with ``year=``). The maps draw in the national layout of
 :func:`spatialecon.maps.static.national_map`; the HTML maps use the same symbologies
 (:func:`cluster_symbology`, :func:`significance_symbology`).
+
+Every legend of clusters or significance ends with the line of
+:func:`~spatialecon.autocorrelation.inference_note` — the alternative, the permutations and the
+p adjustment that produced the map, from the frame's ``attrs`` — also under a heading the
+caller chose, so a map never travels without the test behind it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from spatialecon.autocorrelation import NEIGHBOURLESS, NOT_SIGNIFICANT
+from spatialecon.autocorrelation import NEIGHBOURLESS, NOT_SIGNIFICANT, inference_note
 from spatialecon.maps.fonts import use_chinese_font
 from spatialecon.maps.static import CONTEXT_LABEL, LabelColumn, national_map
 from spatialecon.maps.symbology import MISSING_LABEL, Symbology, categorical
@@ -155,8 +160,9 @@ def cluster_symbology(
         Legend text by category (default :data:`LISA_LABELS`, Chinese and English;
         :data:`LISA_LABELS_EN` for English only).
     title
-        Legend heading (default: "LISA 聚类 / clusters", the significance level and the
-        permutations, from the frame's ``attrs``).
+        Legend heading (default: "LISA 聚类 / clusters" and the year). For ``"cluster"`` the
+        inference line (alternative, significance level, permutations, p adjustment, from the
+        frame's ``attrs``) follows it in parentheses, under a given heading too.
     missing_label
         Text of units without a LISA value.
 
@@ -170,14 +176,12 @@ def cluster_symbology(
     _require(frame, [column])
     attrs = frame.attrs
     if title is None:
-        permutations = attrs.get("permutations")
-        if column == "quadrant" or not permutations:
+        if column == "quadrant" or not attrs.get("permutations"):
             title = f"Moran 散点图象限 / scatterplot quadrants{_year_suffix(attrs)}"
         else:
-            alpha = attrs.get("alpha", 0.05)
-            adjust = attrs.get("adjust")
-            title = (f"LISA 聚类 / clusters{_year_suffix(attrs)}\n(p ≤ {alpha:g}"
-                     f"{', ' + str(adjust) if adjust else ''}, {permutations} permutations)")
+            title = f"LISA 聚类 / clusters{_year_suffix(attrs)}"
+    if column == "cluster":  # the quadrant column involves no test
+        title = f"{title}\n({inference_note(attrs)})"
     order = LISA_ORDER if column == "cluster" else tuple(q for q in LISA_ORDER
                                                          if q != NOT_SIGNIFICANT)
     return categorical(frame[column], LISA_COLORS, title=title, labels=labels or LISA_LABELS,
@@ -216,7 +220,9 @@ def significance_symbology(
         Levels below ``1 / (permutations + 1)``, which no pseudo p-value can reach, are not
         shown, as in GeoDa (default: the frame's ``attrs["permutations"]``).
     title, missing_label
-        Legend heading and text of units without a value.
+        Legend heading (default: "LISA 显著性 / significance" and the year; the inference
+        line — alternative, permutations, p adjustment — follows it, under a given heading
+        too) and text of units without a value.
     """
     frame = one_year(lisa, year)
     column = _p_column(frame, p_column)
@@ -241,8 +247,12 @@ def significance_symbology(
               NEIGHBOURLESS: LISA_LABELS[NEIGHBOURLESS]}
     if title is None:
         title = f"LISA 显著性 / significance{_year_suffix(frame.attrs)}"
-        if permutations:
-            title = f"{title}\n({permutations} permutations)"
+    # The levels are the legend's rows; the line says which p they were read from (p_sim is
+    # the unadjusted one, whatever the frame's adjustment).
+    tested = {**frame.attrs, "permutations": permutations}
+    if column == "p_sim":
+        tested["adjust"] = None
+    title = f"{title}\n({inference_note(tested, alpha=False)})"
     values = pd.Series(category, index=frame.index, dtype=object)
     return categorical(values, colors, title=title, labels=labels,
                        show_empty=[c for c in colors if c != NEIGHBOURLESS],

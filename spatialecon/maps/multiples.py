@@ -227,7 +227,8 @@ def lisa_multiples(
     column, cluster_labels
         See :func:`spatialecon.maps.lisa.cluster_symbology`.
     legend_title
-        Heading of the shared legend (default: that of the first year, without the year).
+        Heading of the shared legend (default: that of the first year, without the year);
+        cluster legends add the inference line under it, as :func:`cluster_symbology` does.
     ncols, title, labels, missing_label, context_label, note, panel_width
         See :func:`small_multiples`.
     """
@@ -242,8 +243,10 @@ def lisa_multiples(
         panels[year] = symbology
         counts = one_year(lisa, year)[column].value_counts()
         captions[year] = " · ".join(f"{q} {int(counts.get(q, 0))}" for q in _CAPTION_ROWS)
-    first = cluster_symbology(lisa, year=years[0], column=column, labels=cluster_labels)
-    heading = legend_title or first.title.replace(f" {years[0]}", "", 1)
+    # A given heading keeps the inference line of the clusters, as the single maps' legends do.
+    first = cluster_symbology(lisa, year=years[0], column=column, labels=cluster_labels,
+                              title=legend_title)
+    heading = first.title if legend_title else first.title.replace(f" {years[0]}", "", 1)
     # Rows of every panel, in GeoDa's order (a neighbourless row only if some year has one).
     rows: dict[str, LegendEntry] = {}
     for symbology in panels.values():

@@ -77,7 +77,7 @@ def unit_names(level: str) -> pd.Series:
 
     table = unit_table(level)  # type: ignore[arg-type]
     column = "short" if level == "province" else "name"
-    return pd.Series(table[column].to_numpy(), index=table["adcode"].to_numpy(), name=column)
+    return table[column]  # indexed by adcode
 
 
 def _lookup(names: Names | None, code: Any) -> str | None:

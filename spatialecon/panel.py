@@ -21,6 +21,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from spatialecon._labels import format_units, unit_label, unit_names
 from spatialecon.geodata import LEVELS, UnitMatchError, boundaries, match_units
 from spatialecon.geodata.boundaries import Level, _check_level
 
@@ -37,10 +38,12 @@ class PanelError(ValueError):
 
 
 def _excel_rows(index: Sequence[int], limit: int = 10) -> str:
-    """Spreadsheet row numbers (header = row 1) of 0-based data positions, shortened."""
+    """Spreadsheet row numbers (header = row 1) of 0-based data positions: ``4 and 10``,
+    ``4, 7 and 10``, long lists shortened."""
     rows = [str(int(i) + 2) for i in index]
-    more = f" … ({len(rows)} in all)" if len(rows) > limit else ""
-    return ", ".join(rows[:limit]) + more
+    if len(rows) > limit:
+        return ", ".join(rows[:limit]) + f" … ({len(rows)} in all)"
+    return rows[0] if len(rows) == 1 else ", ".join(rows[:-1]) + " and " + rows[-1]
 
 
 def _read_text(path: Path, encoding: str | None) -> tuple[str, str]:
@@ -244,31 +247,34 @@ def read_panel(
             + ": list the indicators in variables= or drop these columns with exclude="
         )
 
+    years = (_parse_years(long[year], year, long["row"]) if form != "wide"
+             else long[year].astype("int64"))
+    # Units are matched before the cells are read, so that errors about cells name their unit.
+    codes = _match_with_rows(long, unit, within, level, aliases)
     values, text_cells = _to_numbers(long["value"])
     if text_cells.any():
-        bad = long[text_cells]
+        names = unit_names(level)
+        bad = np.flatnonzero(text_cells.to_numpy())
         details = "; ".join(
-            f"row {r + 2} {v}: {c!r}" for r, v, c in
-            bad[["row", "variable", "value"]].head(10).itertuples(index=False)
+            f"{unit_label(codes[i], names)}, {years.iloc[i]}, {long['variable'].iloc[i]}: "
+            f"{long['value'].iloc[i]!r} in row {_excel_rows([long['row'].iloc[i]])}"
+            for i in bad[:10]
         )
         raise PanelError(
-            f"{text_cells.sum()} cell(s) are text, not numbers: {details}"
+            f"{len(bad)} cell(s) are text, not numbers: {details}"
             + (" …" if len(bad) > 10 else "")
             + ". Fix them, or mark missing figures as empty cells, NA or —."
         )
-    years = (_parse_years(long[year], year, long["row"]) if form != "wide"
-             else long[year].astype("int64"))
-
-    codes = _match_with_rows(long, unit, within, level, aliases)
     tidy = pd.DataFrame(
         {"adcode": codes, "year": years.to_numpy(), "variable": long["variable"].astype(str),
          "value": values.to_numpy(), "row": long["row"].to_numpy()}
     )
     duplicated = tidy.duplicated(["adcode", "year", "variable"], keep=False)
     if duplicated.any():
+        names = unit_names(level)
         groups = tidy[duplicated].groupby(["adcode", "year", "variable"])["row"]
         details = "; ".join(
-            f"{code} {yr} {var}: rows {_excel_rows(sorted(set(rows)))}"
+            f"{unit_label(code, names)}, {yr}, {var}: rows {_excel_rows(sorted(set(rows)))}"
             for (code, yr, var), rows in list(groups)[:10]
         )
         raise PanelError(
@@ -382,12 +388,13 @@ def join_boundaries(
     no_data = joined[list(wide.columns)].isna().all(axis=1)
     without = sorted(set(joined.index[no_data]))
     if without:
-        names = ", ".join(f"{geometry.loc[c, 'name']} ({c})" for c in without[:10])
-        warnings.warn(f"{len(without)} unit(s) have no data and will show as 'no data': {names}"
-                      + (" …" if len(without) > 10 else ""), stacklevel=2)
+        names = format_units(without, 10, names=geometry.get("name"))
+        warnings.warn(f"{len(without)} unit(s) have no data and will show as 'no data': {names}",
+                      stacklevel=2)
     if not_on_map:
         warnings.warn(f"{len(not_on_map)} unit code(s) in the panel are not in the boundaries "
-                      f"({level}): {', '.join(map(str, not_on_map[:10]))}", stacklevel=2)
+                      f"({level}): {format_units(not_on_map, 10, names=unit_names(level))}",
+                      stacklevel=2)
     joined.attrs.update({**geometry.attrs, "year": year, "units_without_data": without,
                          "units_not_on_map": not_on_map, "years": years_used or None})
     return joined

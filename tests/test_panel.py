@@ -91,7 +91,9 @@ def test_text_cells_are_errors_that_name_rows():
         read_panel(table, unit="地区", year="年份")
     message = str(err.value)
     assert "2 cell(s) are text" in message
-    assert "row 5 GDP: '约2900'" in message and "row 7 人口: 'n.a.x'" in message
+    # each cell named by its unit (short name and GB/T 2260 code), year, variable and row
+    assert "天津 (120000), 2004, GDP: '约2900' in row 5" in message
+    assert "内蒙古 (150000), 2004, 人口: 'n.a.x' in row 7" in message
 
 
 def test_duplicated_unit_year_rows_are_errors_that_name_rows():
@@ -100,7 +102,30 @@ def test_duplicated_unit_year_rows_are_errors_that_name_rows():
         read_panel(table, unit="地区", year="年份")
     message = str(err.value)
     assert "2 unit-year-variable combination(s)" in message  # GDP and 人口 of 北京 2003
-    assert "110000 2003 GDP: rows 2, 8" in message
+    assert "北京 (110000), 2003, GDP: rows 2 and 8" in message
+
+
+def test_duplicated_row_in_a_csv_names_the_unit_by_name_and_code(tmp_path):
+    """A yearbook CSV that repeats 河北's 2018 row (spreadsheet rows 4 and 10, header = 1)."""
+    lines = ["地区,年份,GDP,人口",
+             "北京市,2018,33105.97,2154", "天津市,2018,13362.92,1560",
+             "河北省,2018,36010.27,7556", "山西省,2018,16818.11,3718",
+             "北京市,2019,35371.28,2154", "天津市,2019,14104.28,1562",
+             "河北省,2019,35104.52,7592", "山西省,2019,17026.68,3729",
+             "河北,2018,36010.27,7556"]
+    path = tmp_path / "gdp.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(PanelError) as err:
+        read_panel(path, unit="地区", year="年份")
+    message = str(err.value)
+    assert "河北 (130000), 2018, GDP: rows 4 and 10" in message
+    assert "河北 (130000), 2018, 人口: rows 4 and 10" in message
+    assert "2 unit-year-variable combination(s)" in message
+    # counties go by their full names, as short ones repeat (朝阳区, 朝阳县)
+    counties = pd.DataFrame({"县": ["海淀区", "朝阳县", "海淀区"], "年": [2018] * 3,
+                             "人口": [1.0, 2.0, 3.0]})
+    with pytest.raises(PanelError, match=r"海淀区 \(110108\), 2018, 人口: rows 2 and 4"):
+        read_panel(counties, unit="县", year="年", level="county")
 
 
 def test_unknown_units_are_listed_with_rows_and_candidates():
@@ -110,7 +135,7 @@ def test_unknown_units_are_listed_with_rows_and_candidates():
     with pytest.raises(UnitMatchError) as err:
         read_panel(table, unit="地区", year="年份")
     message = str(err.value)
-    assert "'北就' in rows 2, 3" in message and "'全国' in rows 8" in message
+    assert "'北就' in rows 2 and 3" in message and "'全国' in rows 8" in message
     assert "北京市 (110000)" in message and "skip_units=" in message
     fixed = read_panel(table.assign(地区=table["地区"].replace("北就", "北京")), unit="地区",
                        year="年份", skip_units=["全国"])
@@ -158,7 +183,8 @@ def test_join_reports_units_not_on_the_map():
     panel = read_panel(pd.DataFrame({"p": ["香港", "北京"], "v_2019": [1.0, 2.0]}), unit="p")
     with pytest.warns(UserWarning) as record:
         gdf = join_boundaries(panel)
-    assert any("not in the boundaries (province): 810000" in str(w.message) for w in record)
+    assert any("not in the boundaries (province): 香港 (810000)" in str(w.message)
+               for w in record)
     assert gdf.attrs["units_not_on_map"] == [810000]
 
 
@@ -171,3 +197,16 @@ def test_join_latest_takes_each_units_most_recent_year():
         gdf = join_boundaries(panel, year="latest")
     assert gdf.loc[[110000, 120000, 640000], "va"].tolist() == [29542.5, 8949.87, 1850.0]
     assert gdf.attrs["years"] == {2018: 1, 2019: 2}
+
+
+def test_unit_labels_for_messages():
+    from spatialecon._labels import format_units, unit_label, unit_names
+
+    provinces = unit_names("province")
+    assert unit_label(130000, provinces) == "河北 (130000)"  # GB/T 2260: 河北省 130000
+    assert unit_label(999999, provinces) == "999999" and unit_label(130000) == "130000"
+    assert unit_names("county")[110108] == "海淀区"
+    assert (format_units([(130000, 2018), (140000, 2019)], names=provinces)
+            == "河北 (130000, 2018), 山西 (140000, 2019)")
+    assert format_units([(110000, 2018)]) == "110000 (2018)"
+    assert format_units(list(range(10)), limit=3) == "0, 1, 2 … (10 in all)"

@@ -47,6 +47,12 @@ import pandas as pd
 from libpysal.weights import W, w_subset
 from scipy import sparse, stats
 
+from spatialecon.validation import (
+    check_count,
+    check_finite,
+    check_probability,
+    check_variation,
+)
 from spatialecon.weights import transform as transform_weights
 
 Alternative = Literal["two-sided", "greater", "lesser", "directed", "folded"]
@@ -208,7 +214,8 @@ def _local_settings(conventions: str, permutations: int | None, alternative: str
     arguments where given, the convention's defaults otherwise."""
     if conventions not in CONVENTIONS:
         raise ValueError(f"conventions must be 'esda' or 'geoda', not {conventions!r}")
-    permutations = 999 if permutations is None else permutations
+    permutations = 999 if permutations is None else check_count(permutations, "permutations",
+                                                                 minimum=0)
     if conventions == "geoda":
         if alternative not in (None, "directed"):
             raise ValueError(
@@ -305,6 +312,9 @@ def _vectors(data: pd.DataFrame, variables: Sequence[str], w: W, by: str | None,
                 raise ValueError(f"{variable}{_at(group)}: units appear more than once "
                                  f"({sorted(set(series.index[series.index.duplicated()]))[:5]});"
                                  " pass by= to separate years")
+            # NaN is the missing= policy's; an infinity is never a value (a zero denominator)
+            check_finite(series, variable=variable, where=_at(group).strip(), allow_nan=True,
+                         names=data["name"] if "name" in data.columns else None)
             values = pd.to_numeric(series.reindex(ids), errors="coerce")
             absent = [i for i in ids if i not in series.index]
             bad = values.index[values.isna()].tolist()
@@ -324,10 +334,9 @@ def _vectors(data: pd.DataFrame, variables: Sequence[str], w: W, by: str | None,
                 sub_w.transform = w.transform
                 sub_w.meta = {**getattr(w, "meta", {}), "dropped_units": bad}
                 values, dropped = values.loc[keep], bad
-            y = values.to_numpy(dtype=float)
-            if np.allclose(y, y[0]):
-                raise ValueError(f"{variable}{_at(group)} is constant ({y[0]:g}): its spatial "
-                                 "autocorrelation is undefined")
+            y = check_variation(values.to_numpy(dtype=float), variable=variable,
+                                where=_at(group).strip(),
+                                what="its spatial autocorrelation is undefined")
             yield variable, group, y, sub_w, dropped
 
 
@@ -369,6 +378,7 @@ def _moran_moments(z: np.ndarray, sw: sparse.csr_matrix) -> dict:
 def _global_permutations(stat, y: np.ndarray, permutations: int,
                          rng: np.random.Generator) -> np.ndarray:
     """Statistic of ``permutations`` random orderings of ``y``, in blocks (vectorised)."""
+    permutations = check_count(permutations, "permutations", minimum=0)
     n = len(y)
     out = np.empty(permutations)
     block = max(1, _CHUNK_CELLS // max(n, 1))
@@ -467,7 +477,7 @@ def global_moran(
         for kind in ("norm", "rand"):
             row[f"z_{kind}"] = (m["I"] - m["EI"]) / np.sqrt(m[f"VI_{kind}"])
             row[f"p_{kind}"] = float(normal_p(row[f"z_{kind}"], alternative))
-        if bootstrap:
+        if check_count(bootstrap, "bootstrap", minimum=0):
             draws = rng.choice(z, size=(bootstrap, n), replace=True).T
             boot = moran(draws)
             row["se_boot"] = float(boot.std(ddof=1))
@@ -813,6 +823,7 @@ def _local_permutation_test(
 def _local_frame(ids: list, z: np.ndarray, lag: np.ndarray, values: dict, card: np.ndarray,
                  p: np.ndarray | None, alpha: float, adjust: Adjust,
                  conventions: str = "esda") -> pd.DataFrame:
+    check_probability(alpha, "alpha")
     if conventions == "geoda":
         quadrant = np.select([(z > 0) & (lag < 0), (z < 0) & (lag > 0), (z < 0) & (lag < 0)],
                              ["HL", "LH", "LL"], "HH")
@@ -991,6 +1002,7 @@ def local_g(
     "hot spot 95%", "hot spot 90%", the same for "cold spot", or "not significant", with
     confidence levels taken only where the adjusted p-value is at most ``alpha``.
     """
+    check_probability(alpha, "alpha")
     (_, _, y, sub_w, _), = list(_vectors(_one_year(data, variable), [variable], w, None,
                                          "error"))
     tw, sw = _prepared(sub_w, transform)

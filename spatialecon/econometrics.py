@@ -73,6 +73,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spatialecon.validation import SpatialEconError
+
 ENTITY, TIME = "adcode", "year"
 TIDY_COLUMNS = ["adcode", "year", "variable", "value"]
 CONSTANT = "const"
@@ -83,7 +85,7 @@ Trend = Literal["n", "c", "ct"]
 LagRule = int | Literal["aic", "bic"]
 
 
-class EconometricsError(ValueError):
+class EconometricsError(SpatialEconError):
     """Data or options a panel method cannot use; the message names units, years, variables."""
 
 

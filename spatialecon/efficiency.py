@@ -42,6 +42,7 @@ from scipy.optimize import linprog
 
 from spatialecon._labels import format_units
 from spatialecon.indices import _as_wide
+from spatialecon.validation import SpatialEconError
 
 Orientation = Literal["input", "output"]
 RTS = Literal["crs", "vrs"]
@@ -51,7 +52,7 @@ Frontier = Literal["year", "pooled"]
 _RTS_TOL = 1e-6
 
 
-class DEAError(ValueError):
+class DEAError(SpatialEconError):
     """Data a DEA model cannot use, or a program the solver could not solve; names the units."""
 
 
@@ -67,6 +68,12 @@ def _check(frame: pd.DataFrame, what: str) -> None:
         j = int(np.flatnonzero(negative.any(axis=0))[0])
         raise DEAError(f"{what} {frame.columns[j]!r} is negative for unit(s) "
                        f"{format_units(frame.index[negative[:, j]])}: DEA needs non-negative data")
+    # A column that is zero for every unit carries no information and makes every score 0 (an
+    # output) or the program unbounded (an input): said, not solved.
+    empty = [str(c) for c, col in zip(frame.columns, values.T, strict=True) if not col.any()]
+    if empty:
+        raise DEAError(f"{what} {', '.join(map(repr, empty))} is zero for every unit: DEA "
+                       "cannot rank units on it; drop it or check the data")
 
 
 def _solve(c: np.ndarray, A_ub: np.ndarray, b_ub: np.ndarray, A_eq: np.ndarray | None,

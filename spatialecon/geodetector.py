@@ -48,6 +48,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from spatialecon.validation import SpatialEconError
+
 Variance = Literal["sample", "population"]
 Singletons = Literal["keep", "drop"]
 Missing = Literal["raise", "drop"]
@@ -88,7 +90,7 @@ SKETCH_SIZE = 10_000
 _JENKS_SIZE = 2_000
 
 
-class GeodetectorError(ValueError):
+class GeodetectorError(SpatialEconError):
     """Input the geographical detector cannot use; the message says what to change."""
 
 

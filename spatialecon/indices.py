@@ -54,6 +54,7 @@ import pandas as pd
 
 from spatialecon._files import embedded_path
 from spatialecon._labels import format_units
+from spatialecon.validation import SpatialEconError
 
 Scope = Literal["year", "pooled"]
 TIDY_COLUMNS = ["adcode", "year", "variable", "value"]
@@ -65,7 +66,7 @@ _POSITIVE = {"+", "positive", "pos", "benefit", "max", "1", "+1", "正向", "正
 _NEGATIVE = {"-", "−", "negative", "neg", "cost", "min", "-1", "负向", "逆向", "负"}
 
 
-class IndicatorError(ValueError):
+class IndicatorError(SpatialEconError):
     """Indicator data a composite index cannot use; the message names indicators and units."""
 
 

@@ -37,6 +37,7 @@ import pandas as pd
 
 from spatialecon._labels import format_units
 from spatialecon.indices import is_tidy
+from spatialecon.validation import SpatialEconError, check_finite
 
 Index = Literal["T", "L"]
 _KEYS = ["variable", "year"]
@@ -47,7 +48,7 @@ _LABELS = {"zh": {"total": "总体", "within": "区域内", "between": "区域�
            "en": {"total": "total", "within": "within", "between": "between"}}
 
 
-class InequalityError(ValueError):
+class InequalityError(SpatialEconError):
     """Values an inequality measure cannot use; the message names the units and the year."""
 
 
@@ -154,10 +155,13 @@ def _attach_groups(long: pd.DataFrame, groups: Any) -> tuple[pd.DataFrame, dict[
 
 
 def _validate(long: pd.DataFrame, index: Index | None) -> None:
-    missing = long["value"].isna()
-    if missing.any():
-        raise InequalityError(f"missing values for {format_units(_where(long[missing]))}; drop "
-                              "or impute them first")
+    labels = [(u,) if y == _NO_YEAR else (u, y) for u, y in
+              long[["unit", "year"]].itertuples(index=False)]
+    for variable, rows in long.groupby("variable", sort=False).indices.items():
+        check_finite(pd.Series(long["value"].to_numpy()[rows],
+                               index=pd.Index([labels[i] for i in rows], tupleize_cols=False)),
+                     variable=str(variable), hint="Drop or impute them first (an inf is "
+                     "usually a ratio with a zero denominator)")
     negative = long["value"] < 0
     if negative.any():
         raise InequalityError(

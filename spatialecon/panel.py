@@ -24,6 +24,7 @@ import pandas as pd
 from spatialecon._labels import format_units, unit_label, unit_names
 from spatialecon.geodata import LEVELS, UnitMatchError, boundaries, match_units
 from spatialecon.geodata.boundaries import Level, _check_level
+from spatialecon.validation import SpatialEconError
 
 TIDY_COLUMNS = ["adcode", "year", "variable", "value"]
 # Cells that mean "no figure" in yearbooks and spreadsheets; they become NaN, not errors.
@@ -33,7 +34,7 @@ NA_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "—"
 _WIDE_COLUMN = re.compile(r"^(?P<variable>.*?)[\s_\-.:/]*(?P<year>(?:19|20)\d{2})\s*年?$")
 
 
-class PanelError(ValueError):
+class PanelError(SpatialEconError):
     """A table that cannot become a panel; the message names the rows, columns or years."""
 
 

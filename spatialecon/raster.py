@@ -80,6 +80,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 from spatialecon._files import atomic_path, cache_dir
+from spatialecon.validation import SpatialEconError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -98,7 +99,7 @@ WINDOW_CELLS = 2**22
 _PERCENTILE = re.compile(r"^p(\d+(?:\.\d+)?)$")
 
 
-class RasterError(ValueError):
+class RasterError(SpatialEconError):
     """Input the raster functions cannot use; the message says what to change."""
 
 

@@ -77,6 +77,7 @@ from scipy.sparse.linalg import splu
 
 from spatialecon._files import atomic_path
 from spatialecon.autocorrelation import describe_weights
+from spatialecon.validation import SpatialEconError
 from spatialecon.weights import transform as transform_weights
 
 Model = Literal["ols", "slx", "lag", "error", "durbin", "sdem", "sac"]
@@ -118,7 +119,7 @@ ANSELIN_RULE = (
 )
 
 
-class RegressionError(ValueError):
+class RegressionError(SpatialEconError):
     """Input a model cannot be estimated from; the message names the units, years or columns."""
 
 

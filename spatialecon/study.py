@@ -40,12 +40,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spatialecon._files import embedded_path
+from spatialecon.validation import SpatialEconError
 
 STUDY_VERSION = 1
 BUILTIN_FOLDER = "studies"
 
 
-class StudyError(ValueError):
+class StudyError(SpatialEconError):
     """A study file that cannot run; the message names the file, the key and the fix."""
 
 

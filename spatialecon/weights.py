@@ -19,7 +19,7 @@ import functools
 import math
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -36,6 +36,7 @@ from spatialecon._labels import format_units
 from spatialecon.geodata import CHINA_ALBERS, capitals
 from spatialecon.geodata import boundaries as _boundaries
 from spatialecon.geodata.boundaries import layer_cache_path
+from spatialecon.validation import DegenerateError, SpatialEconError, check_choice
 
 Rule = Literal["queen", "rook"]
 Islands = Literal["nearest", "keep", "error"]
@@ -48,16 +49,27 @@ _TRANSFORMS = {"r": "R", "row": "R", "b": "B", "binary": "B", "d": "D", "global"
 # ---------------------------------------------------------------------------- helpers
 
 
-def _make_w(neighbors: Mapping[int, Sequence[int]], weights: Mapping[int, Sequence[float]] | None,
-            ids: Sequence[int], meta: dict, transform: str | None) -> W:
-    """A libpysal W over ``ids`` (in that order) with our metadata attached."""
-    neighbors = {int(i): [int(j) for j in neighbors.get(i, [])] for i in ids}
+def _plain(i: Hashable) -> Hashable:
+    """A unit id as the user's own type, numpy scalars as the Python ones they stand for (so
+    ``np.int64(110000)`` and ``110000`` are one id, and ``"110000"`` stays a string)."""
+    return i.item() if isinstance(i, np.generic) else i
+
+
+def _make_w(neighbors: Mapping[Hashable, Sequence[Hashable]],
+            weights: Mapping[Hashable, Sequence[float]] | None,
+            ids: Sequence[Hashable], meta: dict, transform: str | None) -> W:
+    """A libpysal W over ``ids`` (in that order) with our metadata attached. Ids keep their
+    type: int codes, string codes (``read_csv(dtype=str)``, GeoJSON properties) or names."""
+    ids = [_plain(i) for i in ids]
+    neighbors = {_plain(k): v for k, v in neighbors.items()}
+    neighbors = {i: [_plain(j) for j in neighbors.get(i, [])] for i in ids}
     if weights is not None:
-        weights = {int(i): [float(v) for v in weights.get(i, [])] for i in ids}
+        weights = {_plain(k): v for k, v in weights.items()}
+        weights = {i: [float(v) for v in weights.get(i, [])] for i in ids}
     with warnings.catch_warnings():
         # libpysal warns about islands and disconnected components; we report them ourselves
         warnings.simplefilter("ignore")
-        w = W(neighbors, weights, id_order=[int(i) for i in ids], silence_warnings=True)
+        w = W(neighbors, weights, id_order=ids, silence_warnings=True)
     w.meta = dict(meta)
     if transform is not None:
         w.transform = _transform_code(transform)
@@ -75,16 +87,37 @@ def _transform_code(how: str) -> str:
         ) from None
 
 
-def _check_units(gdf: gpd.GeoDataFrame) -> None:
+class WeightsError(SpatialEconError):
+    """Units or parameters from which no weights can be built."""
+
+
+class IslandWarning(UserWarning):
+    """Units without neighbours were linked to their nearest polygon, or left isolated."""
+
+
+def _check_units(gdf: gpd.GeoDataFrame, strict: bool = False) -> None:
     """Codes unique, geometries polygons: what every polygon-based weight needs. No CRS is
-    required here: adjacency is topology; distances ask for one in :func:`_check_measurable`."""
+    required here: adjacency is topology; distances ask for one in :func:`_check_measurable`.
+    Empty and missing geometries are named: a warning (they become isolated units), or an
+    error under ``strict``."""
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"expected a GeoDataFrame indexed by adcode, got {type(gdf).__name__}")
+    if len(gdf) == 0:
+        raise DegenerateError("the layer has no units (0 rows): nothing to build weights on")
     if gdf.index.has_duplicates:
-        dupes = sorted(set(gdf.index[gdf.index.duplicated()]))
-        raise ValueError(f"duplicated unit codes in the index: {dupes[:10]}; each unit once")
+        dupes = list(dict.fromkeys(gdf.index[gdf.index.duplicated()]))
+        raise WeightsError(f"duplicated unit codes in the index: {dupes[:10]}; each unit once")
+    names = gdf["name"] if "name" in gdf.columns else None
+    blank = gdf.index[gdf.geometry.isna().to_numpy() | gdf.geometry.is_empty.to_numpy()]
+    if len(blank):
+        message = (f"{len(blank)} unit(s) have an empty or missing geometry: "
+                   f"{format_units(list(blank), names=names)}")
+        if strict:
+            raise WeightsError(message + "; drop them or repair the geometry")
+        warnings.warn(message + "; they have no neighbours and stay isolated (strict=True "
+                      "refuses them)", IslandWarning, stacklevel=3)
     kinds = gdf.geom_type
-    bad = gdf.index[~kinds.isin(["Polygon", "MultiPolygon"])]
+    bad = gdf.index[~kinds.isin(["Polygon", "MultiPolygon"]) & ~gdf.index.isin(blank)]
     if len(bad):
         found = ", ".join(f"{c} ({k})" for c, k in zip(bad[:10], kinds[bad[:10]], strict=True))
         raise ValueError(f"contiguity needs polygons; not polygons: {found}")
@@ -206,6 +239,7 @@ def contiguity(
     islands: Islands = "nearest",
     *,
     transform: str | None = None,
+    strict: bool = False,
 ) -> W:
     """Queen or rook contiguity between polygons, with islands handled explicitly.
 
@@ -225,59 +259,79 @@ def contiguity(
         units, with one warning saying so.
     transform
         ``None`` keeps binary weights; ``"row"``, ``"binary"``, ``"global"``, ``"variance"``.
+    strict
+        Refuse units with an empty or missing geometry (default: warn; they stay isolated).
 
     Returns
     -------
     libpysal.weights.W
-        Ids are the codes in ``gdf``'s order. ``w.meta`` records the rule, the islands policy,
-        ``repaired_islands`` (island → the unit it was linked to) and ``island_distance``
-        (how that link was measured; ``None`` when nothing was repaired).
+        Ids are the index values in ``gdf``'s order, of their own type (int or str codes give
+        the same neighbours). ``w.meta`` records the rule, the islands policy,
+        ``repaired_islands`` (island → the unit it was linked to), ``isolated`` (units left
+        without neighbours) and ``island_distance`` (how links were measured; ``None`` when
+        nothing was repaired). Every repair and every isolated unit is also named in one
+        :class:`IslandWarning`.
     """
-    _check_units(gdf)
-    if islands not in ("nearest", "keep", "error"):
-        raise ValueError(f"islands must be 'nearest', 'keep' or 'error', not {islands!r}")
-    codes = gdf.index.to_numpy()
+    _check_units(gdf, strict)
+    check_choice(islands, "islands", ("nearest", "keep", "error"))
+    check_choice(rule, "rule", ("queen", "rook"))
+    codes = np.array([_plain(c) for c in gdf.index], dtype=object)
     if _is_embedded_geometry(gdf):
         table = _embedded_adjacency(gdf.attrs["level"], rule)
-        inside = table["a"].isin(codes) & table["b"].isin(codes)
-        pairs = table[inside].to_numpy()
+        inside = table["a"].isin(gdf.index) & table["b"].isin(gdf.index)
+        pairs = [(_plain(a), _plain(b)) for a, b in table[inside].to_numpy()]
         source = "cached adjacency of the embedded layer"
     else:
         idx = adjacency_pairs(gdf.geometry.to_numpy(), rule)
-        pairs = codes[idx] if len(idx) else np.empty((0, 2), dtype=codes.dtype)
+        pairs = [(codes[i], codes[j]) for i, j in idx]
         source = f"computed from shared {'vertices' if rule == 'queen' else 'edges'}"
-    neighbors: dict[int, set[int]] = {int(c): set() for c in codes}
+    neighbors: dict[Hashable, set[Hashable]] = {c: set() for c in codes}
     for a, b in pairs:
-        neighbors[int(a)].add(int(b))
-        neighbors[int(b)].add(int(a))
+        neighbors[a].add(b)
+        neighbors[b].add(a)
     lonely = [c for c, n in neighbors.items() if not n]
-    repaired: dict[int, int] = {}
+    repaired: dict[Hashable, Hashable] = {}
     island_distance = None
+    remaining = lonely
     if lonely:
         names = _unit_names(gdf, lonely)
         if islands == "error":
-            raise ValueError(f"{len(lonely)} unit(s) have no {rule} neighbour: {names}. Use "
-                             "islands='nearest' to link each to its nearest polygon")
-        if islands == "keep":
-            warnings.warn(f"{len(lonely)} unit(s) have no {rule} neighbour and stay isolated: "
-                          f"{names}", stacklevel=2)
-        else:
+            raise WeightsError(f"{len(lonely)} unit(s) have no {rule} neighbour: {names}. Use "
+                               "islands='nearest' to link each to its nearest polygon")
+        if islands == "nearest":
             repaired, island_distance = _nearest_polygons(gdf, lonely)
-            if gdf.crs is None:
-                # One warning for the whole repair, not one per island: the caveat is the same.
-                warnings.warn(
-                    f"the layer has no CRS: {len(lonely)} island(s) ({names}) were linked to "
-                    "the nearest polygon by planar distance in the layer's own units; set a CRS "
-                    "(gdf.set_crs(...)) to measure in metres in the Albers projection",
-                    UserWarning, stacklevel=2)
             for island, target in repaired.items():
                 neighbors[island].add(target)
                 neighbors[target].add(island)
+            remaining = [c for c in lonely if c not in repaired]
+        # One warning for the whole layer, listing every repair and every unit left alone.
+        parts = []
+        if repaired:
+            links = ", ".join(f"{_unit_names(gdf, [a])} → {_unit_names(gdf, [b])}"
+                              for a, b in list(repaired.items())[:10])
+            more = f" … ({len(repaired)} in all)" if len(repaired) > 10 else ""
+            parts.append(f"{len(repaired)} island(s) linked to the nearest polygon by "
+                         f"{island_distance}: {links}{more}")
+        if remaining:
+            why = "" if islands == "keep" else " (no polygon to link to)"
+            parts.append(f"{len(remaining)} unit(s) without a {rule} neighbour stay "
+                         f"isolated{why}: {_unit_names(gdf, remaining)}")
+        if gdf.crs is None and repaired:
+            parts.append("the layer has no CRS, so distance was measured in its own units; "
+                         "set a CRS (gdf.set_crs(...)) to measure in metres")
+        warnings.warn("; ".join(parts) + ". See w.meta['repaired_islands'] and "
+                      "w.meta['isolated']", IslandWarning, stacklevel=2)
     meta = {"kind": "contiguity", "rule": rule, "islands": islands,
-            "repaired_islands": repaired, "isolated": lonely if islands == "keep" else [],
+            "repaired_islands": repaired, "isolated": remaining,
             "island_distance": island_distance, "source": source}
-    return _make_w({k: sorted(v) for k, v in neighbors.items()}, None, list(codes), meta,
-                   transform)
+    return _make_w({k: sorted(v, key=_order(codes)) for k, v in neighbors.items()}, None,
+                   list(codes), meta, transform)
+
+
+def _order(codes: np.ndarray):
+    """Sort key of neighbour lists: the layer's order (ids of mixed or unorderable types)."""
+    position = {c: k for k, c in enumerate(codes)}
+    return position.__getitem__
 
 
 def _unit_names(gdf: gpd.GeoDataFrame, codes: Sequence[int], limit: int = 10) -> str:
@@ -313,7 +367,7 @@ def _nearest_planar(gdf: gpd.GeoDataFrame, lonely: Sequence[int]) -> dict[int, i
         found = tree.query_nearest(geoms[pos], exclusive=True, all_matches=True)
         found = np.sort(found[found != pos])
         if len(found):  # a single polygon has nothing to link to
-            out[int(code)] = int(codes[found[0]])
+            out[code] = _plain(codes[found[0]])
     return out
 
 
@@ -347,7 +401,7 @@ def _nearest_albers(gdf: gpd.GeoDataFrame, lonely: Sequence[int]) -> dict[int, i
         candidates = candidates[candidates != pos]
         projected = gpd.GeoSeries(geoms[[pos, *candidates]], crs=gdf.crs).to_crs(CHINA_ALBERS)
         distances = projected.iloc[1:].distance(projected.iloc[0]).to_numpy()
-        out[int(code)] = int(codes[candidates[np.argmin(distances)]])
+        out[code] = _plain(codes[candidates[np.argmin(distances)]])
     return out
 
 

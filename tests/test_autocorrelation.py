@@ -45,7 +45,7 @@ def _example(gal: str, table: str, columns: list[str]) -> tuple[pd.DataFrame, li
         w = libpysal.io.open(libpysal.examples.get_path(gal)).read()
         f = libpysal.io.open(libpysal.examples.get_path(table))
         data = pd.DataFrame({c: np.array(f.by_col(c), dtype=float) for c in columns},
-                            index=[int(i) for i in w.id_order])
+                            index=list(w.id_order))  # ids as the file has them
     return data, w
 
 

@@ -21,6 +21,7 @@ from scipy import stats
 
 from spatialecon import datasets
 from spatialecon import inequality as ineq
+from spatialecon.validation import NonFiniteError
 
 DECADES = [f"pcgdp{y}" for y in range(1940, 2010, 10)]
 # inequality.theil.Theil / TheilD docstrings (PySAL inequality 1.x): mexico.csv, regimes hanson98
@@ -216,8 +217,11 @@ def test_bad_input_names_the_units() -> None:
         ineq.theil(y.abs().where(y.index != 120000, 0.0), index="L")
     with_zero = ineq.theil(pd.Series([0.0, 1.0, 1.0]))["T"]  # 0 · ln 0 = 0 under Theil T
     assert with_zero == pytest.approx(math.log(3 / 2))
-    with pytest.raises(ineq.InequalityError, match="missing values for 120000"):
+    with pytest.raises(NonFiniteError, match="NaN at 120000"):
         ineq.theil(y.abs().where(y.index != 120000))
+    # An infinity (a ratio with a zero denominator) is refused alike, not T = NaN.
+    with pytest.raises(NonFiniteError, match=r"\+inf at 130000"):
+        ineq.theil(y.abs().where(y.index != 130000, np.inf), groups="nbs4")
     panel = datasets.load("finpoverty_dea")
     with pytest.raises(ineq.InequalityError, match="belong to no group: 540000"):
         ineq.theil(panel, "liu2020_4region")

@@ -32,12 +32,13 @@ import pandas as pd
 
 from spatialecon.geodata._names import chinese_key, latin_key, pinyin, split_name
 from spatialecon.geodata.boundaries import LEVELS, Level, _check_level, provinces_table, unit_table
+from spatialecon.validation import SpatialEconError
 
 RULES = ("code", "name", "english", "pinyin")
 _CODE_DIGITS = {"province": 2, "prefecture": 4, "county": 6}
 
 
-class UnitMatchError(ValueError):
+class UnitMatchError(SpatialEconError):
     """Keys that match no unit, or several.
 
     Attributes

@@ -42,7 +42,7 @@ from scipy.optimize import linprog
 
 from spatialecon._labels import format_units
 from spatialecon.indices import _as_wide
-from spatialecon.validation import SpatialEconError
+from spatialecon.validation import SpatialEconError, check_finite
 
 Orientation = Literal["input", "output"]
 RTS = Literal["crs", "vrs"]
@@ -57,12 +57,9 @@ class DEAError(SpatialEconError):
 
 
 def _check(frame: pd.DataFrame, what: str) -> None:
-    values = frame.to_numpy()
-    bad = ~np.isfinite(values)
-    if bad.any():
-        j = int(np.flatnonzero(bad.any(axis=0))[0])
-        raise DEAError(f"{what} {frame.columns[j]!r} is missing or infinite for "
-                       f"unit(s) {format_units(frame.index[bad[:, j]])}")
+    for column in frame.columns:
+        check_finite(frame[column], variable=f"{what} {column!r}")
+    values = frame.to_numpy(dtype=float)
     negative = values < 0
     if negative.any():
         j = int(np.flatnonzero(negative.any(axis=0))[0])

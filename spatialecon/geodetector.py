@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spatialecon.validation import SpatialEconError
+from spatialecon.validation import SpatialEconError, check_finite
 
 Variance = Literal["sample", "population"]
 Singletons = Literal["keep", "drop"]
@@ -114,14 +114,9 @@ def _y_values(df: pd.DataFrame, y: Hashable) -> np.ndarray:
             f"y column {y!r} is not numeric (dtype {series.dtype}); convert it first, e.g. "
             f"pd.to_numeric(df[{y!r}], errors='coerce')"
         )
-    values = series.to_numpy(dtype="float64", na_value=np.nan)
-    infinite = np.isinf(values)
-    if infinite.any():
-        raise GeodetectorError(
-            f"y column {y!r} has {int(infinite.sum())} infinite value(s) at rows "
-            f"{_rows(df.index, infinite)}; replace them (np.nan and missing='drop') or fix them"
-        )
-    return values
+    check_finite(series, variable=f"y column {y!r}", allow_nan=True,
+                 hint="Replace them (np.nan with missing='drop') or fix them")
+    return series.to_numpy(dtype="float64", na_value=np.nan)
 
 
 def _encode(series: pd.Series, name: Hashable) -> tuple[np.ndarray, np.ndarray, int]:

@@ -54,7 +54,7 @@ import pandas as pd
 
 from spatialecon._files import embedded_path
 from spatialecon._labels import format_units
-from spatialecon.validation import SpatialEconError
+from spatialecon.validation import SpatialEconError, check_finite
 
 Scope = Literal["year", "pooled"]
 TIDY_COLUMNS = ["adcode", "year", "variable", "value"]
@@ -214,17 +214,10 @@ def _scalar(value: Any) -> Any:
 
 def _check_complete(X: pd.DataFrame, what: str = "X") -> None:
     """Missing or infinite cells are errors naming the indicator and the units."""
-    values = X.to_numpy()
-    bad = ~np.isfinite(values)
-    if bad.any():
-        parts = []
-        for j in np.flatnonzero(bad.any(axis=0))[:5]:
-            units = X.index[bad[:, j]]
-            parts.append(f"indicator {X.columns[j]!r} at unit(s) {format_units(units)}")
-        raise IndicatorError(
-            f"{what} has {int(bad.sum())} missing or infinite value(s): " + "; ".join(parts)
-            + ". Impute or drop them first (entropy, TOPSIS and coupling need complete data)."
-        )
+    for column in X.columns:
+        check_finite(X[column], variable=f"{what} indicator {column!r}",
+                     hint="Impute or drop them first (entropy, TOPSIS and coupling need "
+                     "complete data)")
 
 
 def _blocks(X: pd.DataFrame, scope: Scope) -> Iterator[tuple[Any, pd.DataFrame]]:

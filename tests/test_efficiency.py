@@ -28,6 +28,7 @@ import pytest
 
 from spatialecon import efficiency as ef
 from spatialecon import indices as ix
+from spatialecon.validation import NonFiniteError
 
 PRINTED_3DP = 5e-4 + 1e-12  # DEAP prints three decimals
 
@@ -179,7 +180,7 @@ def test_bad_input_names_units_and_variables() -> None:
     with pytest.raises(ef.DEAError, match=r"input 'loans' is negative for unit\(s\) "
                                           r"120000 \(2018\)"):
         ef.dea(_with(X, (120000, 2018), "loans", -1.0), Y)
-    with pytest.raises(ef.DEAError, match=r"output 'wages' is missing.*130000 \(2017\)"):
+    with pytest.raises(NonFiniteError, match=r"output 'wages'.*NaN at 130000 \(2017\)"):
         ef.dea(X, _with(Y, (130000, 2017), "wages", np.nan))
     with pytest.raises(ef.DEAError, match="only in inputs 140000"):
         ef.dea(X, Y.drop(index=140000, level="adcode"))

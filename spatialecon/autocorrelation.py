@@ -48,12 +48,17 @@ from libpysal.weights import W, w_subset
 from scipy import sparse, stats
 
 from spatialecon.validation import (
+    SpatialEconError,
     check_count,
     check_finite,
     check_probability,
     check_variation,
 )
 from spatialecon.weights import transform as transform_weights
+
+
+class AutocorrelationError(SpatialEconError):
+    """Data, weights or parameters a spatial autocorrelation statistic cannot use."""
 
 Alternative = Literal["two-sided", "greater", "lesser", "directed", "folded"]
 ALTERNATIVES: tuple[str, ...] = ("two-sided", "greater", "lesser", "directed", "folded")
@@ -183,7 +188,7 @@ def adjust_p(p: np.ndarray, method: Adjust = None) -> np.ndarray:
         adjusted[order] = np.minimum(1.0, ranked)
         out[ok] = adjusted
     else:
-        raise ValueError(f"adjust must be 'fdr', 'geoda-fdr', 'bonferroni' or None, not "
+        raise AutocorrelationError(f"adjust must be 'fdr', 'geoda-fdr', 'bonferroni' or None, not "
                          f"{method!r}")
     return out
 
@@ -213,12 +218,12 @@ def _local_settings(conventions: str, permutations: int | None, alternative: str
     """Permutations, alternative and adjustment of a LISA under ``conventions``: explicit
     arguments where given, the convention's defaults otherwise."""
     if conventions not in CONVENTIONS:
-        raise ValueError(f"conventions must be 'esda' or 'geoda', not {conventions!r}")
+        raise AutocorrelationError(f"conventions must be 'esda' or 'geoda', not {conventions!r}")
     permutations = 999 if permutations is None else check_count(permutations, "permutations",
                                                                  minimum=0)
     if conventions == "geoda":
         if alternative not in (None, "directed"):
-            raise ValueError(
+            raise AutocorrelationError(
                 f"conventions='geoda' has GeoDa's one pseudo p-value (alternative='directed'), "
                 f"not alternative={alternative!r}: drop alternative= or use conventions='esda'")
         # GeoDa's FDR option is its own step-down rule, not Benjamini-Hochberg
@@ -291,14 +296,16 @@ def _vectors(data: pd.DataFrame, variables: Sequence[str], w: W, by: str | None,
     if tidy:
         unknown = sorted(set(variables) - set(data["variable"]))
         if unknown:
-            raise ValueError(f"variables not in the panel: {unknown}; it has "
+            raise AutocorrelationError(f"variables not in the panel: {unknown}; it has "
                              f"{sorted(data['variable'].unique())}")
     else:
         unknown = [v for v in variables if v not in data.columns]
         if unknown:
-            raise ValueError(f"columns {unknown} not in the data; it has {list(data.columns)}")
+            raise AutocorrelationError(
+                f"columns {unknown} not in the data; it has {list(data.columns)}"
+            )
     if by is not None and by not in data.columns:
-        raise ValueError(f"by={by!r} is not a column of the data")
+        raise AutocorrelationError(f"by={by!r} is not a column of the data")
     ids = list(w.id_order)
     for variable in variables:
         if tidy:
@@ -309,7 +316,7 @@ def _vectors(data: pd.DataFrame, variables: Sequence[str], w: W, by: str | None,
         for group, frame in frames:
             series = frame.set_index("adcode")["value"] if tidy else frame[variable]
             if series.index.has_duplicates:
-                raise ValueError(f"{variable}{_at(group)}: units appear more than once "
+                raise AutocorrelationError(f"{variable}{_at(group)}: units appear more than once "
                                  f"({sorted(set(series.index[series.index.duplicated()]))[:5]});"
                                  " pass by= to separate years")
             # NaN is the missing= policy's; an infinity is never a value (a zero denominator)
@@ -321,7 +328,7 @@ def _vectors(data: pd.DataFrame, variables: Sequence[str], w: W, by: str | None,
             sub_w, dropped = w, []
             if bad:
                 if missing == "error":
-                    raise ValueError(
+                    raise AutocorrelationError(
                         f"{variable}{_at(group)}: no value for {len(bad)} unit(s) of the weights: "
                         f"{bad[:10]}{' …' if len(bad) > 10 else ''}"
                         + (f" ({len(absent)} absent from the data)" if absent else "")
@@ -500,7 +507,7 @@ def global_moran(
 
 def _check_alternative(alternative: str) -> None:
     if alternative not in ALTERNATIVES:
-        raise ValueError(f"alternative must be one of {', '.join(ALTERNATIVES)}, "
+        raise AutocorrelationError(f"alternative must be one of {', '.join(ALTERNATIVES)}, "
                          f"not {alternative!r}")
 
 
@@ -546,8 +553,9 @@ def _global_esda(kind: str, data: pd.DataFrame, variables, w: W, *, by, permutat
                 names = ("C", "EC")
             else:
                 if (y < 0).any():
-                    raise ValueError(f"{variable}{_at(group)}: General G needs non-negative "
-                                     "values")
+                    raise AutocorrelationError(
+                        f"{variable}{_at(group)}: General G needs non-negative values"
+                    )
                 ref = esda.G(y, tw, permutations=0)
 
                 def stat(ys: np.ndarray, sw=sw) -> np.ndarray:
@@ -607,7 +615,7 @@ def bivariate_moran(data: pd.DataFrame, x: str, y: str, w: W, *, by: str | None 
     rows = []
     for _, group, yv, sub_w, dropped in _vectors(data, [y], w, by, missing):
         if dropped:
-            raise ValueError("bivariate Moran needs both variables for every unit")
+            raise AutocorrelationError("bivariate Moran needs both variables for every unit")
         xv = xs[group]
         _tw, sw = _prepared(sub_w, transform)
         zx = (xv - xv.mean()) / xv.std(ddof=1)
@@ -983,8 +991,10 @@ def _one_year(data: pd.DataFrame, variables: str | Sequence[str]) -> pd.DataFram
     if {"adcode", "variable", "value"} <= set(data.columns):
         sub = data[data["variable"].isin(names)]
         if "year" in sub.columns and sub["year"].nunique() > 1:
-            raise ValueError(f"the panel has several years ({sorted(sub['year'].unique())}): "
-                             "select one (data[data.year == Y]) or use lisa_over_time()")
+            raise AutocorrelationError(
+                f"the panel has several years ({sorted(sub['year'].unique())}): "
+                "select one (data[data.year == Y]) or use lisa_over_time()"
+            )
         return sub.pivot_table(index="adcode", columns="variable", values="value",
                                aggfunc="first")
     return data
@@ -1057,7 +1067,9 @@ def lisa_over_time(
     years = list(years) if years is not None else available
     absent = [y for y in years if y not in available]
     if absent:
-        raise ValueError(f"{variable} has no data for year(s) {absent}; it has {available}")
+        raise AutocorrelationError(
+            f"{variable} has no data for year(s) {absent}; it has {available}"
+        )
     frames = []
     for year in years:
         wide = data[data["year"] == year].set_index("adcode")[["value"]].rename(
@@ -1067,7 +1079,7 @@ def lisa_over_time(
                                 adjust=adjust, alternative=alternative, seed=seed,
                                 transform=transform, conventions=conventions)
         except ValueError as err:
-            raise ValueError(f"{year}: {err}") from None
+            raise AutocorrelationError(f"{year}: {err}") from None
         frames.append(local.assign(year=year))
     out = pd.concat(frames).reset_index().set_index(["adcode", "year"])
     out.attrs = {**frames[0].attrs, "years": years}
@@ -1117,7 +1129,9 @@ def lisa_transitions(lisa: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """
     quadrant = lisa["quadrant"].unstack("year")
     if (quadrant == NEIGHBOURLESS).any().any():
-        raise ValueError("units without neighbours have no quadrant: repair the islands first")
+        raise AutocorrelationError(
+            "units without neighbours have no quadrant: repair the islands first"
+        )
     years = list(quadrant.columns)
     rows = []
     for a, b in itertools.pairwise(years):

@@ -81,7 +81,7 @@ def _transform_code(how: str) -> str:
     try:
         return _TRANSFORMS[how.lower()]
     except KeyError:
-        raise ValueError(
+        raise WeightsError(
             f"unknown transform {how!r}: use 'row', 'binary', 'global' or 'variance' "
             "(libpysal's 'r', 'b', 'd', 'v'), or 'original'"
         ) from None
@@ -120,13 +120,13 @@ def _check_units(gdf: gpd.GeoDataFrame, strict: bool = False) -> None:
     bad = gdf.index[~kinds.isin(["Polygon", "MultiPolygon"]) & ~gdf.index.isin(blank)]
     if len(bad):
         found = ", ".join(f"{c} ({k})" for c, k in zip(bad[:10], kinds[bad[:10]], strict=True))
-        raise ValueError(f"contiguity needs polygons; not polygons: {found}")
+        raise WeightsError(f"contiguity needs polygons; not polygons: {found}")
 
 
 def _check_measurable(crs: object, planar: bool, what: str) -> None:
     """Distances need to know what the coordinates are: a CRS, or ``planar=True``."""
     if crs is None and not planar:
-        raise ValueError(
+        raise WeightsError(
             f"{what} have no CRS, so distances between them cannot be measured: set one "
             "(gdf.set_crs('EPSG:4326') for longitude/latitude; boundaries() use it) for "
             "great-circle distances in km, or pass planar=True to treat the coordinates as "
@@ -163,7 +163,7 @@ def adjacency_pairs(geoms: np.ndarray, rule: Rule = "queen") -> np.ndarray:
         keys = lo[keep] * (int(vertex.max()) + 1) + hi[keep]
         key_owner = owner[:-1][same_ring][keep]
     else:
-        raise ValueError(f"rule must be 'queen' or 'rook', not {rule!r}")
+        raise WeightsError(f"rule must be 'queen' or 'rook', not {rule!r}")
     # one row per (key, polygon), sorted by key; keys held by two or more polygons make pairs
     n_geoms = len(geoms)
     combined = _sorted_unique(keys * n_geoms + key_owner)  # int64: keys < 2**44, owners < 2**19
@@ -432,7 +432,7 @@ def _as_lonlat(points: pd.DataFrame | gpd.GeoDataFrame) -> pd.DataFrame:
         return pd.DataFrame({"lon": geo.x, "lat": geo.y}, index=points.index)
     missing = {"lon", "lat"} - set(points.columns)
     if missing:
-        raise ValueError(f"points need lon and lat columns (degrees); missing {sorted(missing)}"
+        raise WeightsError(f"points need lon and lat columns (degrees); missing {sorted(missing)}"
                          "; for planar x/y coordinates pass planar=True")
     return points
 
@@ -446,14 +446,14 @@ def _as_xy(points: pd.DataFrame | gpd.GeoDataFrame) -> pd.DataFrame:
                             index=points.index)
     missing = {"x", "y"} - set(points.columns)
     if missing:
-        raise ValueError(f"planar points need x and y columns; missing {sorted(missing)}")
+        raise WeightsError(f"planar points need x and y columns; missing {sorted(missing)}")
     return points
 
 
 def _check_point_geometries(points: gpd.GeoDataFrame) -> None:
     kinds = set(points.geom_type.dropna())
     if kinds != {"Point"}:
-        raise ValueError(f"expected Point geometries, found {sorted(kinds)}; use "
+        raise WeightsError(f"expected Point geometries, found {sorted(kinds)}; use "
                          "point_distance() for polygons")
 
 
@@ -466,15 +466,17 @@ def planar_distances(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 def _check_points(points: pd.DataFrame, columns: tuple[str, str] = ("lon", "lat")) -> None:
     if points.index.has_duplicates:
         dupes = sorted(set(points.index[points.index.duplicated()]))
-        raise ValueError(f"duplicated unit codes: {dupes[:10]}; each unit once")
+        raise WeightsError(f"duplicated unit codes: {dupes[:10]}; each unit once")
     missing = points.index[points[list(columns)].isna().any(axis=1)]
     if len(missing):
-        raise ValueError(f"{len(missing)} unit(s) have no coordinates: {list(missing[:10])}")
+        raise WeightsError(f"{len(missing)} unit(s) have no coordinates: {list(missing[:10])}")
     if columns != ("lon", "lat"):
         return
     outside = points.index[(points["lon"].abs() > 180) | (points["lat"].abs() > 90)]
     if len(outside):
-        raise ValueError(f"coordinates out of range (lon/lat in degrees?) for {list(outside[:10])}")
+        raise WeightsError(
+            f"coordinates out of range (lon/lat in degrees?) for {list(outside[:10])}"
+        )
 
 
 def min_connecting_threshold(distances: np.ndarray) -> float:
@@ -566,9 +568,9 @@ def distance_weights(
         within = off_diagonal
     if form == "inverse":
         if power <= 0:
-            raise ValueError("power must be positive (1 for 1/d, 2 for 1/d²)")
+            raise WeightsError("power must be positive (1 for 1/d, 2 for 1/d²)")
         if np.any(d[off_diagonal] == 0):
-            raise ValueError("two units share a location: inverse distance is infinite")
+            raise WeightsError("two units share a location: inverse distance is infinite")
         values = np.where(within, d, np.inf) ** -float(power)
         params = {"power": power, "threshold": threshold}
     elif form == "exponential":
@@ -582,17 +584,19 @@ def distance_weights(
         params = {"threshold": threshold}
     elif form == "knn":
         if not k or k < 1 or k >= n:
-            raise ValueError(f"knn needs 1 <= k < {n} (the number of units), got k={k}")
+            raise WeightsError(f"knn needs 1 <= k < {n} (the number of units), got k={k}")
         order = np.argsort(np.where(off_diagonal, d, np.inf), axis=1)[:, :k]
         values = np.zeros_like(d)
         np.put_along_axis(values, order, 1.0, axis=1)
         params = {"k": k}
     elif form in ("gaussian", "bisquare"):
         if (bandwidth is None) == (k is None):
-            raise ValueError(f"{form} kernel needs either bandwidth= (km, fixed) or k= (adaptive)")
+            raise WeightsError(
+                f"{form} kernel needs either bandwidth= (km, fixed) or k= (adaptive)"
+            )
         if k is not None:
             if not 1 <= k < n:
-                raise ValueError(f"adaptive bandwidth needs 1 <= k < {n}, got k={k}")
+                raise WeightsError(f"adaptive bandwidth needs 1 <= k < {n}, got k={k}")
             h = np.sort(np.where(off_diagonal, d, np.inf), axis=1)[:, k - 1][:, None]
         else:
             h = np.full((n, 1), float(bandwidth))
@@ -601,7 +605,7 @@ def distance_weights(
         values = np.where((z < 1) & off_diagonal, kernel, 0.0)
         params = {"bandwidth_km": bandwidth, "k": k, "adaptive": k is not None}
     else:
-        raise ValueError(
+        raise WeightsError(
             f"unknown form {form!r}: use inverse, exponential, band, knn, gaussian or bisquare")
     neighbors, weights = {}, {}
     for row, code in enumerate(codes):
@@ -620,7 +624,7 @@ def _check_threshold(d: np.ndarray, threshold: float, codes: Sequence[int],
     isolated = [codes[i] for i in np.flatnonzero(dd.min(axis=1) > threshold)]
     if isolated:
         need = min_connecting_threshold(d)
-        raise ValueError(
+        raise WeightsError(
             f"threshold {threshold:g} {unit} leaves {len(isolated)} unit(s) without neighbours: "
             f"{isolated[:10]}{' …' if len(isolated) > 10 else ''}; the smallest threshold that "
             f"connects every unit is {math.ceil(need * 1000) / 1000:g} {unit}"
@@ -652,7 +656,7 @@ def capital_distance(
     if units is not None:
         missing = sorted(set(units) - set(points.index))
         if missing:
-            raise ValueError(f"no capital for unit(s) {missing}; capitals() knows "
+            raise WeightsError(f"no capital for unit(s) {missing}; capitals() knows "
                              f"{len(points)} provinces")
         points = points.loc[list(units)]
     return distance_weights(points, form, power=power, threshold=threshold, k=k,
@@ -688,7 +692,7 @@ def unit_points(gdf: gpd.GeoDataFrame, how: Literal["centroid", "representative"
     """
     _check_units(gdf)
     if how not in ("centroid", "representative"):
-        raise ValueError(f"how must be 'centroid' or 'representative', not {how!r}")
+        raise WeightsError(f"how must be 'centroid' or 'representative', not {how!r}")
     _check_measurable(gdf.crs, planar, "the polygons")
     if planar:
         pts = gdf.geometry.centroid if how == "centroid" else gdf.geometry.representative_point()
@@ -724,14 +728,14 @@ def _unit_means(values: pd.Series | pd.DataFrame, variable: str | None) -> pd.Se
     """Per-unit mean of a Series indexed by code, or of one variable of a tidy panel."""
     if isinstance(values, pd.DataFrame):
         if variable is None:
-            raise ValueError("pass variable= to choose the panel variable (e.g. per-capita GDP)")
+            raise WeightsError("pass variable= to choose the panel variable (e.g. per-capita GDP)")
         sub = values[values["variable"] == variable]
         if sub.empty:
-            raise ValueError(f"variable {variable!r} is not in the panel")
+            raise WeightsError(f"variable {variable!r} is not in the panel")
         values = sub.groupby("adcode")["value"].mean()
     missing = values.index[values.isna()]
     if len(missing):
-        raise ValueError(f"{len(missing)} unit(s) have no value: {list(missing[:10])}")
+        raise WeightsError(f"{len(missing)} unit(s) have no value: {list(missing[:10])}")
     return values.astype(float)
 
 
@@ -752,7 +756,7 @@ def economic_distance(
     ties = [(int(means.index[i]), int(means.index[j])) for i, j in zip(*np.nonzero(diff == 0),
                                                                     strict=True) if i < j]
     if ties:
-        raise ValueError(f"units with equal means get an infinite economic weight: {ties[:10]}")
+        raise WeightsError(f"units with equal means get an infinite economic weight: {ties[:10]}")
     with np.errstate(divide="ignore"):
         values_ = np.where(np.eye(n, dtype=bool), 0.0, 1.0 / diff)
     codes = [int(c) for c in means.index]
@@ -775,7 +779,7 @@ def economic_geographic(
     means = _unit_means(values, variable)
     missing = [i for i in geographic.id_order if i not in means.index]
     if missing:
-        raise ValueError(f"no economic value for unit(s) {missing[:10]} of the weights")
+        raise WeightsError(f"no economic value for unit(s) {missing[:10]} of the weights")
     relative = means / means.loc[geographic.id_order].mean()
     weights = {i: [w * relative[j] for j, w in zip(geographic.neighbors[i],
                                                   geographic.weights[i], strict=True)]
@@ -812,7 +816,7 @@ def higher_order(w: W, k: int = 2, *, cumulative: bool = False) -> W:
     """Order-k contiguity: units k steps apart on the shortest path (``cumulative=True``: 1 to
     k steps), binary, via libpysal."""
     if k < 1:
-        raise ValueError("k must be at least 1")
+        raise WeightsError("k must be at least 1")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = _libpysal_higher_order(w, k, lower_order=cumulative, silence_warnings=True)
@@ -892,7 +896,7 @@ def to_file(w: W, path: str | os.PathLike[str], *, layer: str = "spatialecon",
             table.to_csv(tmp, index=False)
             lines = None
         else:
-            raise ValueError(f"to_file writes .gal, .gwt or .csv, not {path.suffix!r}")
+            raise WeightsError(f"to_file writes .gal, .gwt or .csv, not {path.suffix!r}")
         if lines is not None:
             tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -914,7 +918,7 @@ def from_file(path: str | os.PathLike[str], *, transform: str | None = None) -> 
         table = pd.read_csv(path)
         required = {"focal", "neighbor", "weight"}
         if not required <= set(table.columns):
-            raise ValueError(f"{path.name}: an edge list needs columns {sorted(required)}")
+            raise WeightsError(f"{path.name}: an edge list needs columns {sorted(required)}")
         for focal, group in table.groupby("focal", sort=False):
             neighbors[focal] = group["neighbor"].tolist()
             weights[focal] = group["weight"].astype(float).tolist()
@@ -924,7 +928,7 @@ def from_file(path: str | os.PathLike[str], *, transform: str | None = None) -> 
         return _make_w(neighbors, weights, ids, meta, transform)
     lines = [ln.split() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
     if not lines:
-        raise ValueError(f"{path} is empty")
+        raise WeightsError(f"{path} is empty")
     header, body = lines[0], lines[1:]
     n = int(header[1]) if len(header) >= 2 else int(header[0])
     if suffix == ".gal":
@@ -944,10 +948,10 @@ def from_file(path: str | os.PathLike[str], *, transform: str | None = None) -> 
             neighbors[focal].append(_id(nbr))
             weights[focal].append(float(value))
     else:
-        raise ValueError(f"from_file reads .gal, .gwt or .csv, not {path.suffix!r}")
+        raise WeightsError(f"from_file reads .gal, .gwt or .csv, not {path.suffix!r}")
     ids = list(dict.fromkeys([*order, *(j for v in neighbors.values() for j in v)]))
     if len(ids) != n:
-        raise ValueError(f"{path.name}: header says {n} units, the file lists {len(ids)}")
+        raise WeightsError(f"{path.name}: header says {n} units, the file lists {len(ids)}")
     return _make_w(neighbors, weights, ids, {"kind": "file", "file": str(path)}, transform)
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import xyzservices
 import xyzservices.providers as xyz
 
+from spatialecon.maps.classify import MapError
+
 GCJ02 = "GCJ-02"
 WGS84 = "WGS-84"
 DATUMS = (GCJ02, WGS84)
@@ -83,11 +85,11 @@ def find_tianditu_key(key: str | None = None) -> str:
     """
     key = key if key is not None else os.environ.get("TIANDITU_KEY")
     if not key:
-        raise ValueError("Tianditu tiles need a key: pass tianditu_key='…' or set the "
+        raise MapError("Tianditu tiles need a key: pass tianditu_key='…' or set the "
                          "environment variable TIANDITU_KEY (a free key from "
                          "https://console.tianditu.gov.cn)")
     if not _TIANDITU_KEY.match(key):
-        raise ValueError("a Tianditu key is 8–64 letters and digits; check tianditu_key= or "
+        raise MapError("a Tianditu key is 8–64 letters and digits; check tianditu_key= or "
                          "TIANDITU_KEY")
     return key
 
@@ -111,11 +113,11 @@ def resolve(tiles: str | xyzservices.TileProvider, *, crs: str | None = None,
     if isinstance(tiles, xyzservices.TileProvider):
         url = tiles.build_url(scale_factor="", fill_subdomain=False)
         if not url.startswith("https://"):
-            raise ValueError(f"tile URLs must be https:// (browsers block http:// tiles on "
+            raise MapError(f"tile URLs must be https:// (browsers block http:// tiles on "
                              f"https:// pages), not {url!r}")
         return Basemap(tiles.name, (tiles,), datum or WGS84)
     if not isinstance(tiles, str) or tiles not in NAMES:
-        raise ValueError(f"tiles must be one of {list(NAMES)}, None or an "
+        raise MapError(f"tiles must be one of {list(NAMES)}, None or an "
                          f"xyzservices.TileProvider, not {tiles!r}")
     if tiles == "gaode":
         basemap = Basemap(tiles, (_gaode(8, "webrd", "高德地图"),), GCJ02)
@@ -133,7 +135,7 @@ def resolve(tiles: str | xyzservices.TileProvider, *, crs: str | None = None,
     else:
         basemap = Basemap(tiles, (_CARTO_POSITRON,), WGS84)
     if datum is not None and datum != basemap.datum:
-        raise ValueError(f"tiles={tiles!r} are in {basemap.datum}, not {datum}; drop crs=")
+        raise MapError(f"tiles={tiles!r} are in {basemap.datum}, not {datum}; drop crs=")
     return basemap
 
 
@@ -144,7 +146,7 @@ def _datum(crs: str | None) -> str | None:
     aliases = {"GCJ-02": GCJ02, "GCJ02": GCJ02, "WGS-84": WGS84, "WGS84": WGS84,
                "EPSG:4326": WGS84, "CGCS2000": WGS84}
     if spelled not in aliases:
-        raise ValueError(f"crs must be 'GCJ-02' or 'WGS-84' (the datum of the tiles), "
+        raise MapError(f"crs must be 'GCJ-02' or 'WGS-84' (the datum of the tiles), "
                          f"not {crs!r}")
     return aliases[spelled]
 

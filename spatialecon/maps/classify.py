@@ -19,6 +19,13 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 
+from spatialecon.validation import SpatialEconError
+
+
+class MapError(SpatialEconError):
+    """Data, layers or options a map cannot be drawn from."""
+
+
 Scheme = Literal["natural_breaks", "quantiles", "equal_interval", "std_mean", "user_defined"]
 SCHEMES: tuple[Scheme, ...] = (
     "natural_breaks",
@@ -108,9 +115,9 @@ def check_column(gdf: gpd.GeoDataFrame, column: str) -> None:
         raise TypeError(f"gdf must be a GeoDataFrame, not {type(gdf).__name__}")
     require_columns(gdf, [column], "column")
     if len(gdf) == 0:
-        raise ValueError("gdf has no rows: no data to map")
+        raise MapError("gdf has no rows: no data to map")
     if gdf.crs is None:
-        raise ValueError(
+        raise MapError(
             "gdf has no CRS; set one first, e.g. gdf.set_crs('EPSG:4326') for longitude/latitude"
         )
 
@@ -147,11 +154,11 @@ def numeric_values(values: pd.Series, name: str | None = None) -> np.ndarray:
         )
     y = series.to_numpy(dtype="float64", na_value=np.nan)
     if np.isnan(y).all():
-        raise ValueError(f"{label} has no data to map: all {len(y)} values are missing")
+        raise MapError(f"{label} has no data to map: all {len(y)} values are missing")
     infinite = np.isinf(y)
     if infinite.any():
         where = ", ".join(map(str, series.index[infinite][:5]))
-        raise ValueError(f"{label} has {infinite.sum()} infinite value(s) (index {where})")
+        raise MapError(f"{label} has {infinite.sum()} infinite value(s) (index {where})")
     return y
 
 
@@ -213,17 +220,17 @@ def classify(
     automatically.
     """
     if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {', '.join(map(repr, SCHEMES))}, not {scheme!r}")
+        raise MapError(f"scheme must be one of {', '.join(map(repr, SCHEMES))}, not {scheme!r}")
     if bins is not None and scheme != "user_defined":
-        raise ValueError(f"bins= is only used with scheme='user_defined', not {scheme!r}")
+        raise MapError(f"bins= is only used with scheme='user_defined', not {scheme!r}")
     if scheme == "user_defined":
         if bins is None or len(bins) == 0:
-            raise ValueError("scheme='user_defined' needs bins= (upper class bounds)")
+            raise MapError("scheme='user_defined' needs bins= (upper class bounds)")
         bins = np.asarray(bins, dtype="float64")
         if not np.isfinite(bins).all() or (np.diff(bins) <= 0).any():
-            raise ValueError(f"bins must be finite and strictly increasing, got {bins.tolist()}")
+            raise MapError(f"bins must be finite and strictly increasing, got {bins.tolist()}")
     elif int(k) != k or k < 1:
-        raise ValueError(f"k must be a positive integer, not {k!r}")
+        raise MapError(f"k must be a positive integer, not {k!r}")
     k = int(k)
 
     series = values if isinstance(values, pd.Series) else pd.Series(values)

@@ -33,6 +33,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from spatialecon.autocorrelation import NEIGHBOURLESS, NOT_SIGNIFICANT, inference_note
+from spatialecon.maps.classify import MapError
 from spatialecon.maps.fonts import use_chinese_font
 from spatialecon.maps.static import CONTEXT_LABEL, LabelColumn, national_map
 from spatialecon.maps.symbology import MISSING_LABEL, Symbology, categorical
@@ -92,10 +93,10 @@ def one_year(lisa: pd.DataFrame, year: object | None) -> pd.DataFrame:
         years = list(dict.fromkeys(lisa.index.get_level_values("year")))
         if year is None:
             if len(years) != 1:
-                raise ValueError(f"the LISA frame has several years {years}: pass year=")
+                raise MapError(f"the LISA frame has several years {years}: pass year=")
             year = years[0]
         if year not in years:
-            raise ValueError(f"year {year!r} not in the LISA frame; it has {years}")
+            raise MapError(f"year {year!r} not in the LISA frame; it has {years}")
         frame = lisa.xs(year, level="year")
         frame.attrs = {**lisa.attrs, "year": year}
         return frame
@@ -230,7 +231,7 @@ def significance_symbology(
     permutations = frame.attrs.get("permutations") if permutations is None else permutations
     unknown = [lv for lv in levels if lv not in SIGNIFICANCE_COLORS]
     if unknown:
-        raise ValueError(f"levels must be among {list(SIGNIFICANCE_LEVELS)}, not {unknown}")
+        raise MapError(f"levels must be among {list(SIGNIFICANCE_LEVELS)}, not {unknown}")
     floor = 1.0 / (permutations + 1) if permutations else 0.0
     shown = sorted((lv for lv in levels if lv <= alpha + 1e-15 and lv >= floor), reverse=True)
     p = frame[column].to_numpy(dtype="float64")
@@ -487,7 +488,7 @@ def _label_points(ax: Axes, frame: pd.DataFrame, z: np.ndarray, lag: np.ndarray,
     if which is None:
         which = "all" if len(frame) <= _MAX_POINT_LABELS else "significant"
     if which not in ("all", "significant"):
-        raise ValueError(f"label_units must be 'all' or 'significant', not {which!r}")
+        raise MapError(f"label_units must be 'all' or 'significant', not {which!r}")
     chosen = np.ones(len(frame), dtype=bool)
     if which == "significant":
         if "cluster" not in frame.columns:

@@ -38,6 +38,7 @@ from spatialecon.maps.classify import (
     MISSING_COLOR,
     MISSING_HATCH,
     MISSING_HATCH_COLOR,
+    MapError,
     Scheme,
     check_column,
     classify,
@@ -220,9 +221,9 @@ def national_map(
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"gdf must be a GeoDataFrame, not {type(gdf).__name__}")
     if len(gdf) == 0:
-        raise ValueError("gdf has no rows: no data to map")
+        raise MapError("gdf has no rows: no data to map")
     if gdf.crs is None:
-        raise ValueError(
+        raise MapError(
             "gdf has no CRS; set one first, e.g. gdf.set_crs('EPSG:4326') for longitude/latitude"
         )
     if labels is not None:
@@ -291,7 +292,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 300) -> Pa
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in ("png", "svg", "pdf"):
-        raise ValueError(f"save_figure writes .png, .svg or .pdf, not {path.suffix or path.name!r}")
+        raise MapError(f"save_figure writes .png, .svg or .pdf, not {path.suffix or path.name!r}")
     with atomic_path(path) as tmp:
         # The temporary name ends like the target, but pass the format so it never depends on it.
         fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white")

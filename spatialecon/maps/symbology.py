@@ -18,6 +18,7 @@ import pandas as pd
 from spatialecon.maps.classify import (
     MISSING_COLOR,
     Classification,
+    MapError,
     Scheme,
     classify,
     numeric_values,
@@ -93,9 +94,9 @@ class Symbology:
         """
         if not index.is_unique:
             duplicated = index[index.duplicated()].unique()[:5].tolist()
-            raise ValueError(f"duplicate unit ids in the map: {duplicated}")
+            raise MapError(f"duplicate unit ids in the map: {duplicated}")
         if len(self.codes) and not self.codes.index.isin(index).any():
-            raise ValueError(
+            raise MapError(
                 f"{self.title!r}: none of its {len(self.codes)} units is in the map (ids such "
                 f"as {self.codes.index[0]!r} against {index[0]!r}); align the indexes first"
             )
@@ -231,7 +232,7 @@ def categorical(
     present = pd.Series(values).dropna()
     unknown = sorted(set(present.astype(str)) - {str(c) for c in order})
     if unknown:
-        raise ValueError(f"categories without a colour: {', '.join(map(repr, unknown))}; "
+        raise MapError(f"categories without a colour: {', '.join(map(repr, unknown))}; "
                          f"known: {', '.join(map(repr, order))}")
     counts = present.astype(str).value_counts()
     keep_empty = set(map(str, show_empty)) if not isinstance(show_empty, bool) else None
@@ -320,7 +321,7 @@ def panel_wide(
             names = list(dict.fromkeys(frame["variable"]))
             if variable is None:
                 if len(names) != 1:
-                    raise ValueError(f"the panel has several variables {names}: pass variable=")
+                    raise MapError(f"the panel has several variables {names}: pass variable=")
                 variable = name = names[0]
             if variable not in names:
                 raise KeyError(f"variable {variable!r} not in the panel; it has {names}")
@@ -332,7 +333,7 @@ def panel_wide(
     if years is not None:
         absent = [y for y in years if y not in wide.columns]
         if absent:
-            raise ValueError(f"year(s) {absent} not in the data; it has {list(wide.columns)}")
+            raise MapError(f"year(s) {absent} not in the data; it has {list(wide.columns)}")
         wide = wide[list(years)]
     return wide, str(name) if name is not None else "value"
 

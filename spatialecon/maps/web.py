@@ -57,7 +57,7 @@ from spatialecon.geodata.boundaries import boundaries, south_china_sea_line
 from spatialecon.geodata.gcj02 import to_gcj02, to_wgs84
 from spatialecon.maps import _leaflet, basemaps
 from spatialecon.maps._topology import encode
-from spatialecon.maps.classify import MISSING_COLOR, MISSING_HATCH_COLOR, require_columns
+from spatialecon.maps.classify import MISSING_COLOR, MISSING_HATCH_COLOR, MapError, require_columns
 from spatialecon.maps.static import (
     CONTEXT_COLOR,
     CONTEXT_LABEL,
@@ -285,7 +285,7 @@ def folium_map(
                        if tooltip_columns is None else list(tooltip_columns))
     require_columns(gdf, tooltip_columns, "tooltip column(s)")
     if int(precision) != precision or not 0 <= precision <= 6:
-        raise ValueError(f"precision must be an integer 0–6 (decimals), not {precision!r}")
+        raise MapError(f"precision must be an integer 0–6 (decimals), not {precision!r}")
 
     if tiles is _UNSET:
         tiles = _DEFAULT_TILES if m is None else None
@@ -356,29 +356,29 @@ def _check_units(gdf: gpd.GeoDataFrame) -> None:
     if not isinstance(gdf, gpd.GeoDataFrame):
         raise TypeError(f"gdf must be a GeoDataFrame, not {type(gdf).__name__}")
     if len(gdf) == 0:
-        raise ValueError("gdf has no rows: no data to map")
+        raise MapError("gdf has no rows: no data to map")
     if gdf.crs is None:
-        raise ValueError("gdf has no CRS; set one first, e.g. gdf.set_crs('EPSG:4326')")
+        raise MapError("gdf has no CRS; set one first, e.g. gdf.set_crs('EPSG:4326')")
     if not gdf.index.is_unique:
         repeated = gdf.index[gdf.index.duplicated()].unique().tolist()[:10]
-        raise ValueError(f"gdf's index (the unit codes) has duplicates: {repeated}")
+        raise MapError(f"gdf's index (the unit codes) has duplicates: {repeated}")
 
 
 def layer_list(layers: LayerSpec) -> list[tuple[str, Symbology]]:
     """``layers`` as ``(name, symbology)`` pairs, checked: some, unique names, #rrggbb."""
     items = list(layers.items()) if isinstance(layers, Mapping) else list(layers)
     if not items:
-        raise ValueError("no layers to draw")
+        raise MapError("no layers to draw")
     names = [str(name) for name, _ in items]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise ValueError(f"layer names must be unique; repeated: {duplicated}")
+        raise MapError(f"layer names must be unique; repeated: {duplicated}")
     for name, symbology in items:
         if not isinstance(symbology, Symbology):
             raise TypeError(f"layer {name!r} is a {type(symbology).__name__}, not a Symbology")
         bad = [e.color for e in symbology.entries if not _HEX.match(e.color)]
         if bad:
-            raise ValueError(f"layer {name!r}: colours must be #rrggbb, not {bad}")
+            raise MapError(f"layer {name!r}: colours must be #rrggbb, not {bad}")
     return [(str(name), symbology) for name, symbology in items]
 
 

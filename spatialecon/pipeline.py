@@ -3,7 +3,8 @@ boundaries, build the weights, compute the statistics it asks for, draw the maps
 HTML report. ``make maps`` runs the built-in studies; ``spatialecon run STUDY`` runs any.
 
 Each stage reports what it wrote and how long it took; outputs go under the study's output
-folder (``maps/``, ``tables/`` and ``index.html``), every file written atomically. Nothing here
+folder (``maps/``, ``tables/``, ``report.html`` and the manifest ``run.json``), every file written
+atomically, and the listing ``outputs/index.html`` is rebuilt to include the study. Nothing here
 computes a statistic itself: the stages call the modules before this one in the data flow.
 """
 
@@ -37,10 +38,20 @@ from spatialecon.maps import (
     significance_map,
 )
 from spatialecon.panel import join_boundaries, read_panel
-from spatialecon.report import Figure, Frame, Section, Table, Text, write_report
+from spatialecon.report import (
+    Figure,
+    Frame,
+    Section,
+    Table,
+    Text,
+    write_index,
+    write_manifest,
+    write_report,
+)
 from spatialecon.study import Indicator, PanelSpec, Study, StudyError, load_study
 
 DEFAULT_STUDIES = ("provinces", "counties")  # what `make maps` runs
+OUTPUTS = Path("outputs")  # where the built-in studies write, and the listing of all runs
 # Borders coverage-simplified at 0.01° (~1 km), computed once per level and cached: a static
 # national map is 7 in wide at 300 dpi, so one pixel is about 2.4 km and the simplification is
 # invisible, while drawing gets several times faster; web pages shrink tenfold.
@@ -529,13 +540,26 @@ def _printed(run: StudyRun) -> None:
     run.sections.append(section)
 
 
+def _listing_root(output: Path) -> Path:
+    outputs = OUTPUTS.resolve()
+    resolved = output.resolve()
+    return OUTPUTS if resolved == outputs or outputs in resolved.parents else output.parent
+
+
 def run_study(
     study: Study | str | Path,
     *,
     output: str | Path | None = None,
     echo: Callable[[str], None] = print,
+    listing: str | Path | None = None,
 ) -> StudyRun:
-    """Run every stage a study asks for and write its report; return what was produced."""
+    """Run every stage a study asks for and write its report; return what was produced.
+
+    The report is ``<output>/report.html``; the listing of every study run
+    (``<listing>/index.html``, :func:`~spatialecon.report.write_index`) is rebuilt to include
+    it. ``listing`` defaults to ``outputs/`` when the study writes inside it (the built-in
+    studies do), else to the folder that holds the study's output folder.
+    """
     if not isinstance(study, Study):
         study = load_study(study, output=output)
     run = StudyRun(study)
@@ -573,10 +597,15 @@ def run_study(
     if run.notes or study.notes:
         run.sections.insert(0, Section("数据说明 · Data notes",
                                        [Text(n) for n in (*study.notes, *run.notes)]))
-    report = write_report(study.output / "index.html", study.title, run.sections,
+    root = Path(listing) if listing is not None else _listing_root(study.output)
+    report = write_report(study.output / "report.html", study.title, run.sections,
                           meta={"study": study.source.name if study.source else study.name,
-                                "level": study.level, "seed": study.seed})
+                                "level": study.level, "seed": study.seed},
+                          home=root / "index.html")
     run.files.append(report)
+    run.files.append(write_manifest(study.output, name=study.name, title=study.title,
+                                    level=study.level, report=report, files=run.files))
+    run.files.append(write_index(root))
     total = time.perf_counter() - started
     echo(f"[{study.name}] report: {report} — {len(run.files)} files in {total:.1f} s")
     return run

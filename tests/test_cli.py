@@ -11,7 +11,7 @@ from spatialecon.cli import main
 
 @pytest.fixture(scope="module")
 def province_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("provinces")
+    out = tmp_path_factory.mktemp("runs") / "provinces"  # the listing goes one level up
     assert main(["run", "provinces", "--output", str(out)]) == 0
     return out
 
@@ -30,13 +30,16 @@ def test_maps_and_report_are_written(province_run):
     html = page.read_text(encoding="utf-8")
     assert '"2.2959"' in html  # 北京's score as printed, not rounded to the legend
     assert page.stat().st_size < 1_000_000 and "unpkg" not in html and "cdn" not in html
-    report = (out / "index.html").read_text(encoding="utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
     for section in ("Maps", "Global Moran", "LISA", "Moran by year", "Coupling", "Theil",
                     "Geographical detector"):
         assert section in report
     assert "西藏自治区 (540000)" in report  # the unit without data is reported, not hidden
     assert (out / "maps" / "multiples-west-hq_index.png").is_file()
     assert (out / "maps" / "significance-integration.png").is_file()
+    listing = (out.parent / "index.html").read_text(encoding="utf-8")
+    assert 'href="provinces/report.html"' in listing
+    assert 'href="provinces/maps/indicators.html"' in listing
 
 
 @pytest.mark.browser
@@ -45,7 +48,7 @@ def test_report_opens_in_a_browser(province_run):
 
     if find_chromium() is None:
         pytest.skip("headless Chromium not found (apt-get install chromium)")
-    report = open_page(province_run / "index.html", width=1100, height=900, settle=1.0,
+    report = open_page(province_run / "report.html", width=1100, height=900, settle=1.0,
                        evaluate=("document.querySelectorAll('iframe').length",
                                  "document.querySelectorAll('img').length"))
     assert report.console_errors == []
@@ -64,13 +67,14 @@ def test_report_opens_in_a_browser(province_run):
 def test_province_study_is_deterministic(province_run, tmp_path):
     import hashlib
 
-    assert main(["run", "provinces", "--output", str(tmp_path)]) == 0
+    assert main(["run", "provinces", "--output", str(tmp_path / "provinces")]) == 0
 
     def digests(folder):
         return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
                 for p in sorted(folder.rglob("*")) if p.is_file()}
 
-    assert digests(tmp_path) == digests(province_run)
+    assert digests(tmp_path / "provinces") == digests(province_run)
+    assert digests(tmp_path) == digests(province_run.parent)  # the listing too
 
 
 def test_default_study_tables(province_run):

@@ -38,7 +38,7 @@ def test_finpoverty_regional_means_reproduce_the_print(tmp_path_factory):
     means = pd.read_csv(out / "tables" / "regional_means-nbs4.csv", encoding="utf-8-sig")
     east = means.query("region == '东部' and variable == 'te_crs'")["value"].item()
     assert round(east, 4) == 0.7621 and printed.loc["东部", "te_crs"] == 0.7821
-    assert "0.7821" in (out / "index.html").read_text(encoding="utf-8")
+    assert "0.7821" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_urban_rural_regional_means_reproduce_three_dimensions(tmp_path_factory):
@@ -70,12 +70,12 @@ def test_resilience_coupling_reproduces_table_6(tmp_path_factory):
     fe = pd.read_csv(out / "tables" / "panel-two-way-hq_index.csv").set_index(
         pd.read_csv(out / "tables" / "panel-two-way-hq_index.csv").columns[0])
     assert fe.loc["resilience_index", "estimate"] > 0  # the sign the article reports (表11)
-    assert "Hausman (FE vs RE)" in (out / "index.html").read_text(encoding="utf-8")
+    assert "Hausman (FE vs RE)" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_urbanisation_chain_runs_with_the_printed_tables(tmp_path_factory):
     out, _ = _run("urbanisation", tmp_path_factory)
-    report = (out / "index.html").read_text(encoding="utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
     assert "printed tables" in report and "cannot be reproduced" in report
     assert "天津、上海、江苏、浙江、安徽、福建、山东" in report  # the printed 表4, 2018 HH
     by_year = pd.read_csv(out / "tables" / "moran_by_year-west-hq_index.csv")

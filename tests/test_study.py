@@ -109,7 +109,7 @@ class _Scripts(html.parser.HTMLParser):
 def test_user_study_runs_and_markup_stays_text(tmp_path):
     run = run_study(_user_study(tmp_path), echo=lambda _: None)
     out = tmp_path / "out"
-    report = (out / "index.html").read_text(encoding="utf-8")
+    report = (out / "report.html").read_text(encoding="utf-8")
     parser = _Scripts()
     parser.feed(report)
     assert parser.scripts == 0  # the report itself runs no script, and none was injected
@@ -132,3 +132,49 @@ def test_runs_are_deterministic(tmp_path):
     first = _digests(tmp_path / "out")
     run_study(study, echo=lambda _: None)
     assert _digests(tmp_path / "out") == first
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            self.links += [v for k, v in attrs if k == "href" and not v.startswith("#")]
+
+
+def _links(page: Path) -> list[str]:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.links
+
+
+def test_listing_of_every_study_run(tmp_path):
+    first = run_study(_user_study(tmp_path), echo=lambda _: None)
+    second_out = (tmp_path / "second").as_posix()
+    folder = tmp_path / "second-study"
+    folder.mkdir()
+    second = _write(folder, MINIMAL.replace('level = "province"',
+                                            f'level = "province"\noutput = "{second_out}"')
+                    + "[moran]\npermutations = 99\n")
+    run_study(second, echo=lambda _: None)
+    index = tmp_path / "index.html"
+    assert index in first.files
+    links = _links(index)
+    # both studies, each with its report, its interactive map and its tables, all resolving
+    assert {"out/report.html", "second/report.html"} <= set(links)
+    assert {"out/maps/mine.png", "out/maps/indicators.html",
+            "second/tables/global_moran.csv"} <= set(links)
+    assert all((tmp_path / link).is_file() for link in links)
+    text = index.read_text(encoding="utf-8")
+    assert EVIL not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert text.index("&lt;script&gt;") < text.index(">test<")  # folder order: out, second
+    # each report links back to the listing
+    for report in (tmp_path / "out" / "report.html", tmp_path / "second" / "report.html"):
+        assert "../index.html" in _links(report)
+    # a study folder deleted by hand drops out when the next run rebuilds the listing
+    (tmp_path / "second" / "report.html").unlink()
+    run_study(_user_study(tmp_path), echo=lambda _: None)
+    assert "second/report.html" not in _links(index)
+    assert not list(tmp_path.glob(".index-*"))  # written atomically: no temp file left

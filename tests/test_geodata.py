@@ -148,6 +148,54 @@ def test_gcj02_to_wgs84_gcoord_reference_and_outside_china():
     np.testing.assert_allclose(lat, [44.99804071, 45.0], atol=1e-7)
 
 
+def test_coordtransform_readme_pair():
+    # wandergis/coordtransform README: wgs84togcj02(116.404, 39.915)
+    lon, lat = wgs84_to_gcj02(116.404, 39.915)
+    assert lon == pytest.approx(116.41024449916938, abs=1e-12)
+    assert lat == pytest.approx(39.91640428150164, abs=1e-12)
+    # its gcj02towgs84 is the one-step approximation (116.39775550083061, 39.91359571849836);
+    # ours iterates to the exact inverse: within centimetres of theirs, and the forward transform
+    # of ours reproduces the GCJ-02 input (< 1 mm) where theirs misses by about 6 cm
+    back = gcj02_to_wgs84(116.404, 39.915)
+    assert np.hypot(back[0] - 116.39775550083061, back[1] - 39.91359571849836) < 2e-6
+    again = wgs84_to_gcj02(*back)
+    assert np.hypot(again[0] - 116.404, again[1] - 39.915) < 1e-8
+    theirs = wgs84_to_gcj02(116.39775550083061, 39.91359571849836)
+    assert np.hypot(theirs[0] - 116.404, theirs[1] - 39.915) > 1e-7
+
+
+def test_round_trip_inside_china_is_below_half_a_metre():
+    from pyproj import Geod
+
+    # every 0.25° over mainland China's extent: 62,000 points
+    lon, lat = np.meshgrid(np.arange(73.5, 135.0, 0.25), np.arange(18.0, 53.5, 0.25))
+    lon, lat = lon.ravel(), lat.ravel()
+    gcj_lon, gcj_lat = wgs84_to_gcj02(lon, lat)
+    geod = Geod(ellps="WGS84")
+    shift = geod.inv(lon, lat, gcj_lon, gcj_lat)[2]
+    assert shift.min() > 1.0 and shift.max() < 1500.0  # a real shift of metres to ~1 km
+    back_lon, back_lat = gcj02_to_wgs84(gcj_lon, gcj_lat)
+    error = geod.inv(lon, lat, back_lon, back_lat)[2]
+    assert error.max() < 0.5
+    # and the other way round: GCJ-02 points → WGS-84 → GCJ-02
+    wgs_lon, wgs_lat = gcj02_to_wgs84(lon, lat)
+    assert geod.inv(lon, lat, *wgs84_to_gcj02(wgs_lon, wgs_lat))[2].max() < 0.5
+
+
+@pytest.mark.parametrize(("lon", "lat"), [
+    (139.6917, 35.6895),   # Tokyo: east of the GCJ-02 rectangle
+    (-0.1276, 51.5072),    # London
+    (-74.006, 40.7128),    # New York
+    (151.2093, -33.8688),  # Sydney
+    (0.0, 0.0),
+    (70.0, 40.0),          # west of the rectangle
+    (100.0, 56.5),         # north of it
+])
+def test_identity_outside_china(lon, lat):
+    assert wgs84_to_gcj02(lon, lat) == (lon, lat)
+    assert gcj02_to_wgs84(lon, lat) == (lon, lat)
+
+
 def test_geodataframe_round_trip():
     from spatialecon.geodata import to_gcj02, to_wgs84
 

@@ -5,8 +5,10 @@ mainland China must use: WGS-84 shifted by a deliberately irregular offset of 10
 from GPS receivers, OpenStreetMap and most web tiles are WGS-84, so overlaying them on the
 boundaries needs one of these conversions. No library in the chosen stack (pyproj included)
 offers it, because the transform is not a published geodetic datum; this is the widely used
-public formula (also in eviltransform/coordTransform). Outside mainland China GCJ-02 equals
-WGS-84 and points there are returned unchanged.
+public formula (also in eviltransform/coordTransform). Outside China GCJ-02 equals WGS-84 and
+points there are returned unchanged; "outside" is the rectangle 72.004–137.8347°E,
+0.8293–55.8271°N that those implementations use, so results agree with them bit for bit (the
+rectangle also covers Korea and parts of China's neighbours, which it shifts as they do).
 
 ``wgs84_to_gcj02`` is exact (it is the definition); ``gcj02_to_wgs84`` inverts it by fixed-point
 iteration to better than 1e-7 degrees (about 1 cm).

@@ -252,7 +252,7 @@ def _source_note(ind: Indicator) -> str:
 
 
 def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
-    from spatialecon.autocorrelation import global_moran, local_moran
+    from spatialecon.autocorrelation import global_moran, inference_note, local_moran
 
     study = run.study
     config = study.moran
@@ -294,7 +294,7 @@ def _moran(run: StudyRun, units: gpd.GeoDataFrame) -> dict:
     csv = run.table(lisa, "local_moran")
     counts = lisa.groupby(["indicator", "cluster"]).size().unstack(fill_value=0).reset_index()
     section.items.append(Table(counts, "LISA 聚类单元数 · LISA cluster counts "
-                                       f"(α = {config.get('alpha', 0.05)})", csv=csv))
+                                       f"({inference_note(cluster_maps[0][1])})", csv=csv))
     names = units["short"]
     drawn = _drawn(study, units)
     layers = {}

@@ -76,6 +76,7 @@ from scipy.sparse import linalg as sparse_linalg
 from scipy.sparse.linalg import splu
 
 from spatialecon._files import atomic_path
+from spatialecon._labels import format_units
 from spatialecon.autocorrelation import describe_weights
 from spatialecon.validation import SpatialEconError
 from spatialecon.weights import transform as transform_weights
@@ -223,14 +224,10 @@ def _spec(y: str, X: str | Sequence[str] | None) -> tuple[str, list[str]]:
     return y, X
 
 
-def _unit_list(codes: Sequence[Any], data: pd.DataFrame | None = None, limit: int = 10) -> str:
-    """'北京市 (110000), …' when the data have a name column, else the codes."""
-    codes = list(codes)
+def _units(codes: Sequence[Any], data: pd.DataFrame | None = None) -> str:
+    """Units for a message, named from the data's ``name`` column when they have one."""
     names = data["name"] if data is not None and "name" in data.columns else None
-    shown = [f"{names.get(c)} ({c})" if names is not None and c in names.index else str(c)
-             for c in codes[:limit]]
-    more = f" … ({len(codes)} in all)" if len(codes) > limit else ""
-    return ", ".join(shown) + more
+    return format_units(list(codes), 10, names=names)
 
 
 def _prepare_weights(w: W, transform: str | None) -> W:
@@ -244,7 +241,7 @@ def _check_islands(w: W, data: pd.DataFrame | None) -> None:
     if islands:
         raise RegressionError(
             f"{len(islands)} unit(s) have no neighbour in the weights: "
-            f"{_unit_list(islands, data)}. Their spatial lag is zero, which spatial models "
+            f"{_units(islands, data)}. Their spatial lag is zero, which spatial models "
             "cannot interpret; link them (spatialecon.weights.contiguity(islands='nearest')) "
             "or drop them from the data and the weights")
 
@@ -275,10 +272,10 @@ def _align(data: pd.DataFrame, columns: Sequence[str], w: W) -> pd.DataFrame:
         parts = []
         if absent:
             parts.append(f"{len(absent)} unit(s) of the weights have no row in the data: "
-                         f"{_unit_list(absent)}")
+                         f"{_units(absent)}")
         if extra:
             parts.append(f"{len(extra)} unit(s) of the data are not in the weights: "
-                         f"{_unit_list(extra, frame)}")
+                         f"{_units(extra, frame)}")
         raise RegressionError("; ".join(parts) + ". Build the weights on the units with data "
                               "(e.g. contiguity(gdf.loc[units])) or select those rows")
     out = pd.DataFrame(index=pd.Index(ids, name="adcode"))
@@ -288,14 +285,14 @@ def _align(data: pd.DataFrame, columns: Sequence[str], w: W) -> pd.DataFrame:
         values = pd.to_numeric(raw, errors="coerce")
         text = raw.index[values.isna() & raw.notna()]
         if len(text):
-            problems.append(f"{column}: text that is not a number for {_unit_list(text, frame)}"
+            problems.append(f"{column}: text that is not a number for {_units(text, frame)}"
                             f" ({', '.join(repr(v) for v in raw.loc[text].unique()[:3])})")
         missing = raw.index[raw.isna()]
         if len(missing):
-            problems.append(f"{column}: no value for {_unit_list(missing, frame)}")
+            problems.append(f"{column}: no value for {_units(missing, frame)}")
         infinite = values.index[np.isinf(values.to_numpy(dtype=float, na_value=np.nan))]
         if len(infinite):
-            problems.append(f"{column}: infinite value for {_unit_list(infinite, frame)}")
+            problems.append(f"{column}: infinite value for {_units(infinite, frame)}")
         out[column] = values.astype(float)
     if problems:
         raise RegressionError("missing or invalid values — " + "; ".join(problems)
@@ -1182,10 +1179,10 @@ def panel_arrays(panel: pd.DataFrame, variables: Sequence[str], w: W,
         parts = []
         if absent:
             parts.append(f"{len(absent)} unit(s) of the weights are not in the panel: "
-                         f"{_unit_list(absent)}")
+                         f"{_units(absent)}")
         if extra:
             parts.append(f"{len(extra)} unit(s) of the panel are not in the weights: "
-                         f"{_unit_list(extra)}")
+                         f"{_units(extra)}")
         raise RegressionError("; ".join(parts))
     year_list = sorted(int(y) for y in data["year"].unique()) if years is None \
         else [int(y) for y in years]

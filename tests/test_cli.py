@@ -35,6 +35,8 @@ def test_maps_and_report_are_written(province_run):
                     "Geographical detector"):
         assert section in report
     assert "西藏自治区 (540000)" in report  # the unit without data is reported, not hidden
+    # the caption says how the clusters were tested
+    assert "LISA cluster counts (two-sided p ≤ 0.05, 999 permutations" in report
     assert (out / "maps" / "multiples-west-hq_index.png").is_file()
     assert (out / "maps" / "significance-integration.png").is_file()
     listing = (out.parent / "index.html").read_text(encoding="utf-8")

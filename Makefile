@@ -8,7 +8,7 @@ DEV    := $(VENV)/.installed-dev
 # matplotlib must never try to open a window (CI, servers, headless laptops)
 export MPLBACKEND := Agg
 
-.PHONY: install maps test test-fast bench lint notebooks clean
+.PHONY: install maps test test-fast fuzz bench lint notebooks clean
 
 install: $(STAMP)
 
@@ -30,6 +30,11 @@ test: $(DEV)
 
 test-fast: $(DEV)
 	$(BIN)/python -m pytest -q -m "not slow"
+
+# the differential suite with ten times the CI budget; its summary goes to outputs/
+fuzz: $(DEV)
+	SPATIALECON_HYPOTHESIS=slow SPATIALECON_DIFF_SUMMARY=outputs/differential_summary.json \
+		$(BIN)/python -m pytest -q tests/test_differential.py
 
 notebooks: $(DEV)
 	$(BIN)/python notebooks/execute.py

@@ -26,3 +26,18 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent on this machine")
     return SHARED
+
+
+_DIFFERENTIAL = pytest.StashKey[list]()
+
+
+@pytest.fixture(scope="session")
+def differential_summary(request) -> list:
+    """Lines the differential suite (tests/test_differential.py) fills with its cases and
+    largest differences; printed in pytest's terminal summary."""
+    return request.config.stash.setdefault(_DIFFERENTIAL, [])
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    for line in config.stash.get(_DIFFERENTIAL, []):
+        terminalreporter.write_line(line)

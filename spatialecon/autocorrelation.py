@@ -48,6 +48,7 @@ from libpysal.weights import W, w_subset
 from scipy import sparse, stats
 
 from spatialecon.validation import (
+    DegenerateError,
     SpatialEconError,
     check_count,
     check_finite,
@@ -352,7 +353,14 @@ def _at(group: object) -> str:
 
 
 def _prepared(w: W, transform: str | None) -> tuple[W, sparse.csr_matrix]:
-    """A transformed copy (the caller's object is left alone; esda transforms in place)."""
+    """A transformed copy (the caller's object is left alone; esda transforms in place).
+    Weights without a single link are refused: every spatial lag would be zero and every
+    statistic 0/0."""
+    if w.nonzero == 0:
+        raise DegenerateError(
+            f"the weights have no links: all {w.n} unit(s) are islands ({describe_weights(w)}), "
+            "so there is no spatial lag to compare with; build them with contiguity("
+            "islands='nearest'), distance_weights(..., 'knn') or a larger threshold")
     w = transform_weights(w, transform) if transform is not None else w
     return w, w.sparse.tocsr()
 

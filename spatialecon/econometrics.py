@@ -63,7 +63,6 @@ Dumitrescu–Hurlin test (:func:`dumitrescu_hurlin`)
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -142,9 +141,6 @@ def _statistics(rows: Sequence[tuple[str, float, float, Any, str]]) -> pd.DataFr
 # ─────────────────────────────────────────────────────────────────────────────────────────────
 # Data
 # ─────────────────────────────────────────────────────────────────────────────────────────────
-
-_TOKEN = re.compile(r"`[^`]*`|~|\+|[^`~+]+")
-
 
 def parse_formula(formula: str) -> tuple[str, list[str]]:
     """Split ``"y ~ x1 + x2"`` into ``("y", ["x1", "x2"])`` with the rules of

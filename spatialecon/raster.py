@@ -63,7 +63,7 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -80,7 +80,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.windows import Window
 
 from spatialecon._files import atomic_path, cache_dir
-from spatialecon.validation import SpatialEconError
+from spatialecon.validation import SpatialEconError, check_finite
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -207,6 +207,22 @@ def _read(src: Any, band: int, window: Window, extra: Sequence[float]) -> tuple[
     mask = np.ma.getmaskarray(masked) if masked.mask is not np.ma.nomask else None
     bad = _invalid(values, mask, extra)
     return values.astype(np.float64, copy=False), ~bad
+
+
+def _raster_name(src: Any) -> str:
+    name = str(src.name)
+    return "the in-memory raster" if name.startswith("/vsimem/") else f"raster {name}"
+
+
+def _refuse_infinite(values: np.ndarray, valid: np.ndarray, layer: str,
+                     labels: Callable[[np.ndarray], pd.Index]) -> None:
+    """±inf in cells that are not nodata: refused through the one finite-values rule, naming
+    the polygons (or cells) they fall in; a mean or a q over them would be inf or NaN."""
+    infinite = valid & np.isinf(values)
+    if infinite.any():
+        found = pd.Series(values[infinite], index=labels(infinite))
+        check_finite(found[~found.index.duplicated()], variable=layer,
+                     hint="declare them nodata (nodata=[np.inf, -np.inf]) or fix the raster")
 
 
 def _nodata_list(nodata: float | Sequence[float] | None) -> tuple[float, ...]:
@@ -746,6 +762,8 @@ def zonal_stats(
             c0, c1 = int(col.min()), int(col.max()) + 1
             values, valid = _read(src, band, Window(c0, r0, c1 - c0, r1 - r0), extra)
             at = (row - r0, col - c0)
+            _refuse_infinite(values[at], valid[at], f"{_raster_name(src)} band {band}",
+                             lambda mask, poly=poly: polygons.index[poly[mask]])
             reducer.add(poly, weight, values[at], valid[at])
         source = {"raster": src.name, "band": band, "crs": raster_crs.to_string(),
                   "crs_assumed": src.crs is None, "declared_nodata": src.nodata}
@@ -1269,17 +1287,24 @@ def _read_layer(layer: _Layer, grid: Grid, window: Window) -> tuple[np.ndarray, 
                            height=grid.height,
                            resampling=Resampling[layer.resampling]) as vrt:
                 values, valid = _read(vrt, layer.band, window, layer.nodata)
-    return values, valid & np.isfinite(values)
+    return values, valid
 
 
 def _window_cells(plan: _Plan, r0: int, r1: int):
     """y, factor values and the complete cells (y and every factor valid) of rows r0..r1."""
     window = Window(0, r0, plan.grid.width, r1 - r0)
+
+    def cells(mask: np.ndarray) -> pd.Index:
+        rows, cols = np.nonzero(mask)
+        return pd.Index([f"row {r0 + r}, column {c}" for r, c in zip(rows, cols, strict=True)])
+
     y, complete = _read_layer(plan.y, plan.grid, window)
+    _refuse_infinite(y, complete, f"y layer {plan.y.name}", cells)  # NaN is nodata already
     missing = {plan.y.name: int((~complete).sum())}
     values = []
     for layer in plan.factors:
         x, valid = _read_layer(layer, plan.grid, window)
+        _refuse_infinite(x, valid, f"factor layer {layer.name}", cells)
         missing[layer.name] = int((~valid).sum())
         complete &= valid
         values.append(x)

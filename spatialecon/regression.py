@@ -209,6 +209,9 @@ def _spec(y: str, X: str | Sequence[str] | None) -> tuple[str, list[str]]:
             raise RegressionError("give either a formula 'y ~ x1 + x2' or y and X, not both")
         y, X = parse_formula(y)
     if X is None:
+        if "=" in y:  # R and Stata users write y = x1 + x2
+            raise RegressionError(f"a formula separates y from the regressors with '~', not "
+                                  f"'=': {y.replace('=', '~', 1)!r}")
         raise RegressionError("no regressors: pass X=[...] or a formula 'y ~ x1 + x2'")
     X = [X] if isinstance(X, str) else [str(x) for x in X]
     if not X:

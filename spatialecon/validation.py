@@ -172,6 +172,6 @@ def check_choice(value: Any, name: str, choices: Iterable[Hashable]) -> Any:
     except TypeError:  # unhashable
         ok = False
     if not ok:
-        raise ParameterError(f"{name} must be one of {', '.join(map(repr, options))}; "
-                             f"got {value!r}")
+        raise ParameterError(f"{name} must be one of {', '.join(map(repr, options))}, "
+                             f"not {value!r}")
     return value

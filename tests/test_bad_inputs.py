@@ -13,18 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import libpysal
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from affine import Affine
 
 from spatialecon.autocorrelation import global_moran, local_moran
+from spatialecon.econometrics import fixed_effects
 from spatialecon.efficiency import dea
+from spatialecon.geodata import regions
 from spatialecon.geodetector import factor_detector
 from spatialecon.indices import entropy_weights
 from spatialecon.inequality import theil
 from spatialecon.maps import classed, folium_map
 from spatialecon.panel import read_panel
+from spatialecon.raster import from_array, zonal_stats
+from spatialecon.regression import fit
 from spatialecon.validation import SpatialEconError
 from spatialecon.weights import contiguity, distance_weights
 
@@ -45,6 +51,8 @@ GRID = _grid()
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     W = contiguity(GRID)
+    W_ONE = contiguity(GRID.iloc[:1])
+NO_LINKS = libpysal.weights.W({k: [] for k in GRID.index}, silence_warnings=True)
 X = pd.DataFrame({"labour": [3.0, 4.0, 5.0], "capital": [1.0, 2.0, 1.5]},
                  index=[110000, 120000, 130000])
 Y = pd.DataFrame({"gdp": [2.0, 3.0, 4.0]}, index=X.index)
@@ -57,6 +65,33 @@ class Case:
     given: str
     call: Callable[[Path], object]
     names: str  # what the message must contain: the culprit
+    warns: bool = False  # valid input, handled with a warning that names what was done
+
+
+def _raster(tmp: Path, value: float) -> object:
+    cells = np.arange(100.0).reshape(10, 10)
+    cells[7, 3] = value  # inside the first polygon
+    return from_array(cells, Affine(0.1, 0, 110, 0, -0.1, 31), "EPSG:4326")
+
+
+RASTER_UNITS = gpd.GeoDataFrame(geometry=[shapely.box(110.1, 30.1, 110.5, 30.5)],
+                                index=[110000], crs="EPSG:4326")
+TIDY = pd.DataFrame([(c, y, v, float((c // 10000) * y % 7 + (v == "x")))
+                     for c in (110000, 120000, 130000, 140000) for y in (2018, 2019, 2020)
+                     for v in ("y", "x")], columns=["adcode", "year", "variable", "value"])
+
+
+def _projected_island(_: Path) -> object:
+    """A 3 × 3 grid of 10 km cells in UTM 50N and an islet 5 km off its east side."""
+    cells = [shapely.box(500_000 + 10_000 * i, 3_500_000 + 10_000 * j,
+                         510_000 + 10_000 * i, 3_510_000 + 10_000 * j)
+             for i in range(3) for j in range(3)]
+    cells.append(shapely.box(535_000, 3_513_000, 536_000, 3_514_000))
+    layer = gpd.GeoDataFrame({"name": [f"unit{k}" for k in range(10)]}, geometry=cells,
+                             index=[110000 + 10000 * k for k in range(10)], crs="EPSG:32650")
+    w = contiguity(layer)
+    assert w.meta["repaired_islands"] == {200000: 180000} and not w.islands
+    return w
 
 
 def _with(column: str, unit: int, value: float) -> gpd.GeoDataFrame:
@@ -125,37 +160,104 @@ CASES = [
         GRID, {"v": classed(GRID["v"])}, tiles="google"), "google"),
     Case("folium_map", "Tianditu without a key", lambda _: folium_map(
         GRID, {"v": classed(GRID["v"])}, tiles="tianditu"), "TIANDITU_KEY"),
+    Case("global_moran", "one unit (n = 1)", lambda _: global_moran(
+        GRID.iloc[:1], "v", W_ONE), "n = 1"),
+    Case("global_moran", "weights without a single link", lambda _: global_moran(
+        GRID, "v", NO_LINKS), "no links"),
+    Case("local_moran", "weights without a single link", lambda _: local_moran(
+        GRID, "v", NO_LINKS), "no links"),
+    Case("local_moran", "alpha=-1", lambda _: local_moran(GRID, "v", W, alpha=-1), "-1"),
+    Case("local_moran", "permutations=-5", lambda _: local_moran(GRID, "v", W,
+                                                                permutations=-5), "-5"),
+    Case("contiguity", "an islet 5 km off a layer in UTM (EPSG:32650)", _projected_island,
+         "unit9 (200000) → unit7 (180000)", warns=True),
+    Case("contiguity", "an empty polygon", lambda _: contiguity(
+        GRID.assign(geometry=GRID.geometry.where(GRID.index != 120000, shapely.Polygon()))),
+         "unit1 (120000)", warns=True),
+    Case("factor_detector", "a factor with one stratum", lambda _: factor_detector(
+        pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "f": ["a"] * 4}), "y", "f"),
+         "single stratum", warns=True),
+    Case("regions", "an unknown scheme", lambda _: regions("nbs9"), "nbs9"),
+    Case("theil", "an unknown region scheme as groups", lambda _: theil(
+        pd.Series([1.0, 2.0, 3.0], index=[110000, 120000, 130000]), "east-west"), "east-west"),
+    Case("fit", "a regressor with +inf", lambda _: fit(
+        GRID.assign(x=GRID["v"] ** 2).assign(
+            x=lambda d: d["x"].where(d.index != 120000, np.inf)), "v ~ x", W, model="lag"),
+         "120000"),
+    Case("fit", "a formula written with '='", lambda _: fit(
+        GRID.assign(x=GRID["v"] ** 2), "v = x", W, model="lag"), "'v ~ x'"),
+    Case("fit", "model='lagg'", lambda _: fit(GRID.assign(x=GRID["v"] ** 2), "v ~ x", W,
+                                              model="lagg"), "lagg"),
+    Case("fixed_effects", "a regressor with +inf", lambda _: fixed_effects(
+        TIDY.assign(value=TIDY["value"].where(TIDY.index != 3, np.inf)), "y ~ x"),
+         "x at 110000 2019"),
+    Case("fixed_effects", "effects='both'", lambda _: fixed_effects(TIDY, "y ~ x",
+                                                                    effects="both"), "both"),
+    Case("zonal_stats", "a +inf cell inside a polygon", lambda tmp: zonal_stats(
+        _raster(tmp, np.inf), RASTER_UNITS), "+inf at 110000"),
+    Case("zonal_stats", "a statistic called 'average'", lambda tmp: zonal_stats(
+        _raster(tmp, 1.0), RASTER_UNITS, "average"), "average"),
+    Case("zonal_stats", "polygons without a CRS", lambda tmp: zonal_stats(
+        _raster(tmp, 1.0), RASTER_UNITS.set_crs(None, allow_override=True)), "CRS"),
+    Case("entropy_weights", "direction 'up'", lambda _: entropy_weights(X, "up"), "'up'"),
+    Case("distance_weights", "knn with k=0", lambda _: distance_weights(
+        GRID.set_geometry(GRID.geometry.centroid), "knn", k=0), "k=0"),
 ]
 
 
-def _outcome(case: Case, tmp: Path) -> tuple[type[BaseException], str]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+def _outcome(case: Case, tmp: Path) -> tuple[type, str]:
+    """What the input got: the error raised, else the first warning not from numpy or a
+    library (``RuntimeWarning`` of an invalid operation is the silent-NaN symptom), else
+    nothing."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
             case.call(tmp)
         except Exception as error:  # the table records whatever is raised
             return type(error), str(error).replace(str(tmp), "<folder>")
-    return type(None), ""
+    ours = [w for w in caught if not issubclass(w.category, (RuntimeWarning,
+                                                             DeprecationWarning))]
+    return (ours[0].category, str(ours[0].message)) if ours else (type(None), "")
+
+
+def _verdict(case: Case, kind: type, message: str) -> str:
+    """good: refused (or, for valid input, warned) naming the culprit; poor: an error or
+    warning that does not name it, or a raw exception; bad: nothing said."""
+    if kind is type(None):
+        return "bad"
+    ours = issubclass(kind, Warning) if case.warns else issubclass(kind, SpatialEconError)
+    return "good" if ours and case.names in message else "poor"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.entry}: {c.given}" for c in CASES])
 def test_bad_input_is_refused_by_name(case, tmp_path, monkeypatch):
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
     kind, message = _outcome(case, tmp_path)
-    assert issubclass(kind, SpatialEconError), (kind, message)
+    if case.warns:
+        assert issubclass(kind, Warning), (kind, message)
+    else:
+        assert issubclass(kind, SpatialEconError), (kind, message)
     assert case.names in message, message
+    assert _verdict(case, kind, message) == "good"
 
 
 def _table(tmp: Path) -> str:
+    outcomes = [(case, *_outcome(case, tmp)) for case in CASES]
+    verdicts = [_verdict(case, kind, message) for case, kind, message in outcomes]
+    counts = {v: verdicts.count(v) for v in ("good", "poor", "bad")}
     rows = ["# Bad inputs and what they get", "",
             "Generated by `tests/test_bad_inputs.py` from the messages the code gives (the test "
             "fails when this file", "differs from them). Every error is a "
-            "`spatialecon.validation.SpatialEconError` (a `ValueError`).", "",
-            "| entry point | input | error | message |", "|---|---|---|---|"]
-    for case in CASES:
-        kind, message = _outcome(case, tmp)
+            "`spatialecon.validation.SpatialEconError` (a `ValueError`); inputs that are",
+            "valid but need a repair get a warning naming what was done instead.", "",
+            f"{len(CASES)} inputs: {counts['good']} good (refused, or repaired with a "
+            f"warning, naming the culprit), {counts['poor']} poor (an error that does not "
+            f"name it), {counts['bad']} bad (a silent answer).", "",
+            "| entry point | input | outcome | verdict | message |", "|---|---|---|---|---|"]
+    for (case, kind, message), verdict in zip(outcomes, verdicts, strict=True):
         text = message.replace("|", "\\|").replace("\n", " ")
-        rows.append(f"| `{case.entry}` | {case.given} | `{kind.__name__}` | {text} |")
+        rows.append(f"| `{case.entry}` | {case.given} | `{kind.__name__}` | {verdict} | "
+                    f"{text} |")
     return "\n".join(rows) + "\n"
 
 

@@ -7,6 +7,7 @@ Dask backend against the in-process path (identical, bit for bit); bad input.
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import geopandas as gpd
@@ -717,3 +718,23 @@ def test_dask_moran_panel_is_identical(dask_client, province_panel, statistic):
                                 backend="dask", client=dask_client)
     pd.testing.assert_frame_equal(serial, dask, check_exact=True)
     assert len(serial) == (4 if statistic == "global" else 4 * w.n)
+
+
+@pytest.mark.parametrize(("layer", "value", "said"), [
+    ("y", np.inf, "y layer y: 1 non-finite value(s) — +inf at row 3, column 4"),
+    ("x", -np.inf, "factor layer x: 1 non-finite value(s) — −inf at row 3, column 4"),
+])
+def test_raster_detector_refuses_infinite_cells(layer, value, said):
+    from spatialecon.validation import NonFiniteError
+
+    layers = _layers(shape=(10, 12))
+    layers[layer][3, 4] = value  # not nodata: a division by zero upstream, say
+    src = _open(layers)
+    with pytest.raises(NonFiniteError, match=re.escape(said)):
+        R.raster_geodetector(src["y"], {"a": src["a"], "x": src["x"]},
+                             discretize={"x": ("quantiles", 4)})
+    # declared as nodata, the same cell is simply missing
+    nodata = {layer: [np.inf, -np.inf]}
+    res = R.raster_geodetector(src["y"], {"a": src["a"], "x": src["x"]},
+                               discretize={"x": ("quantiles", 4)}, nodata=nodata)
+    assert res.conventions["cells"]["missing"][layer] == (8 if layer == "y" else 1)

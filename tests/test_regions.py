@@ -10,6 +10,7 @@ import shapely
 
 from spatialecon.geodata.boundaries import boundaries, provinces_table
 from spatialecon.geodata.regions import available_region_schemes, capitals, regions
+from spatialecon.validation import ParameterError
 
 MAINLAND = set(provinces_table().index) - {710000, 810000, 820000}
 
@@ -123,10 +124,10 @@ def test_regions_agree_with_seed(scheme: str, shared_dir: Path) -> None:
 
 
 def test_unknown_scheme_and_lang() -> None:
-    with pytest.raises(ValueError, match=r"unknown region scheme 'nbs5'; available: ") as err:
+    with pytest.raises(ParameterError, match=r"region scheme must be one of .*'nbs5'") as err:
         regions("nbs5")
     assert all(scheme in str(err.value) for scheme in SIZES)
-    with pytest.raises(ValueError, match="lang must be 'zh' or 'en'"):
+    with pytest.raises(ParameterError, match="lang must be one of 'zh', 'en', not 'fr'"):
         regions("nbs4", lang="fr")  # type: ignore[arg-type]
 
 

@@ -27,6 +27,7 @@ from tqdm import tqdm  # a text bar (tqdm.auto wants ipywidgets in notebooks)
 
 from spatialecon._files import atomic_path, cache_dir, embedded_path
 from spatialecon.geodata._names import english_name, split_name
+from spatialecon.validation import check_choice
 
 Level = Literal["province", "prefecture", "county"]
 LEVELS: tuple[Level, ...] = ("province", "prefecture", "county")
@@ -155,8 +156,7 @@ def unit_table(level: Level) -> pd.DataFrame:
 
 
 def _check_level(level: str) -> None:
-    if level not in LEVELS:
-        raise ValueError(f"level must be one of {', '.join(map(repr, LEVELS))}, not {level!r}")
+    check_choice(level, "level", LEVELS)
 
 
 def boundaries(

@@ -16,6 +16,7 @@ import pandas as pd
 
 from spatialecon._files import embedded_path
 from spatialecon.geodata.boundaries import NON_MAINLAND_PROVINCES, provinces_table
+from spatialecon.validation import check_choice
 
 Lang = Literal["zh", "en"]
 
@@ -70,8 +71,8 @@ def regions(scheme: str = "nbs4", *, lang: Lang = "zh") -> pd.Series:
 
     Raises
     ------
-    ValueError
-        For an unknown scheme or language.
+    ParameterError
+        For an unknown scheme or language (a ``ValueError``).
 
     Examples
     --------
@@ -81,12 +82,8 @@ def regions(scheme: str = "nbs4", *, lang: Lang = "zh") -> pd.Series:
     'southwest'
     """
     schemes = _schemes()
-    if scheme not in schemes:
-        raise ValueError(
-            f"unknown region scheme {scheme!r}; available: {', '.join(schemes)}"
-        )
-    if lang not in ("zh", "en"):
-        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    check_choice(scheme, "the region scheme", schemes)
+    check_choice(lang, "lang", ("zh", "en"))
     meta = schemes[scheme]
     labels = _table()[scheme]
     out = labels[labels != ""].copy()

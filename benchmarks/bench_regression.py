@@ -67,7 +67,7 @@ def _spreg_lag(frame: pd.DataFrame, wr, method: str):
 def _ours(frame: pd.DataFrame, w, logdet: str, impacts: str | None):
     from spatialecon import regression
 
-    regression._SPECTRUM_CACHE.clear()
+    regression.impacts._SPECTRUM_CACHE.clear()
     return regression.fit(frame, "y ~ x1 + x2", w, model="lag", logdet=logdet,
                           impacts=impacts)
 

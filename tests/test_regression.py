@@ -34,6 +34,8 @@ import spreg
 from scipy import optimize, sparse, stats
 
 from spatialecon import regression as R
+from spatialecon.regression.panel import _numerical_hessian
+from spatialecon.regression.tables import _stars
 from spatialecon.weights import contiguity, from_file
 from spatialecon.weights import transform as transform_weights
 
@@ -734,7 +736,7 @@ def test_random_effects_error_panel_is_exact_ml(provinces_panel):
                                                                              rel=1e-4)
     assert result.logl == pytest.approx(-best.fun, abs=1e-6)
     assert loglik(params) == pytest.approx(-best.fun, abs=1e-8)
-    se = np.sqrt(np.diag(np.linalg.inv(-R._numerical_hessian(loglik, params))))[:5]
+    se = np.sqrt(np.diag(np.linalg.inv(-_numerical_hessian(loglik, params))))[:5]
     np.testing.assert_allclose(result.coefficients["se"], se, rtol=1e-3)
     y, X = _stacked(panel, w)
     raw = _spreg("ML_ErrorRE", y, X, transform_weights(w, "row"))
@@ -831,9 +833,9 @@ def test_table_escapes_names_in_every_format(columbus, wq):
 
 
 def test_stars_follow_the_thresholds():
-    assert [R._stars(p, (0.1, 0.05, 0.01)) for p in (0.2, 0.1, 0.09, 0.049, 0.0099)] == [
+    assert [_stars(p, (0.1, 0.05, 0.01)) for p in (0.2, 0.1, 0.09, 0.049, 0.0099)] == [
         "", "", "*", "**", "***"]
-    assert R._stars(float("nan"), (0.1,)) == ""
+    assert _stars(float("nan"), (0.1,)) == ""
 
 
 def test_default_study_comparison_runs_on_provinces():

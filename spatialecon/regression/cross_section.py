@@ -1,0 +1,341 @@
+"""Cross-section models: OLS, SLX, lag, error, Durbin, SDEM and SAC through spreg (ML or GMM)."""
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from libpysal.weights import W
+from scipy import sparse
+from scipy.sparse import linalg as sparse_linalg
+from scipy.sparse.linalg import splu
+
+from spatialecon.autocorrelation import describe_weights
+from spatialecon.regression._common import (
+    _AIC_CONVENTION,
+    _AUTO_FULL_MAX_N,
+    _HAS_ERROR,
+    _HAS_LAG,
+    _HAS_WX,
+    _LABELS,
+    _METHOD_ALIASES,
+    _MODEL_ALIASES,
+    CONSTANT,
+    ImpactsMethod,
+    LogDet,
+    RegressionError,
+    _align,
+    _check_design,
+    _check_islands,
+    _pair,
+    _prepare_weights,
+    _spec,
+    _spreg,
+    _spreg_version,
+)
+from spatialecon.regression.impacts import (
+    compute_impacts,
+)
+from spatialecon.regression.results import (
+    RegressionResult,
+    Statistic,
+    _coefficients,
+)
+
+# ---------------------------------------------------------------------------- fitting
+
+
+def fit(
+    data: pd.DataFrame,
+    y: str,
+    X: str | Sequence[str] | W | None = None,
+    w: W | None = None,
+    *,
+    model: str = "lag",
+    method: str = "ml",
+    wx: Sequence[str] | None = None,
+    transform: str | None = "row",
+    logdet: LogDet = "auto",
+    gmm: Literal["het", "hom", "kp98"] = "het",
+    impacts: ImpactsMethod | None = "delta",
+    draws: int = 1000,
+    seed: int | None = None,
+    diagnostics: bool = False,
+    **options: Any,
+) -> RegressionResult:
+    """Estimate a cross-section regression with spreg.
+
+    Parameters
+    ----------
+    data
+        A (Geo)DataFrame indexed by ``adcode`` (or with an ``adcode`` column); rows are aligned
+        to ``w.id_order`` and units missing on either side are an error.
+    y, X
+        Dependent variable and regressors (column names), or a formula ``"y ~ x1 + x2"`` as
+        ``y`` (``w`` may then be the third argument). The intercept is always included.
+    w
+        Weights keyed by ``adcode``; islands are an error.
+    model
+        ``"ols"``; ``"slx"`` (OLS with lagged regressors WX); ``"lag"`` (SAR,
+        y = ρWy + Xβ + ε); ``"error"`` (SEM, u = λWu + ε); ``"durbin"`` (SDM, lag + WX);
+        ``"sdem"`` (error + WX); ``"sac"`` (lag + error; spreg offers it by GMM only).
+    method
+        ``"ml"`` (spreg ``ML_Lag``/``ML_Error``) or ``"gmm"``: spatial two-stage least squares
+        for lag models (``GM_Lag``, instruments WX, W²X…) and the GM/GMM estimators of
+        Kelejian & Prucha for error and SAC models (``GMM_Error``). Ignored for OLS and SLX.
+    wx
+        Regressors whose spatial lag enters SLX/SDM/SDEM models (default: all).
+    transform
+        Applied to a copy of ``w``: ``"row"`` (default) or ``None`` to use ``w`` as it is.
+    logdet
+        ML log-determinant ln|I − ρW|: ``"full"`` (dense determinant at each step),
+        ``"lu"`` (sparse LU, Pace & Barry), ``"ord"`` (eigenvalues, Ord 1975) or ``"auto"``
+        (``"full"`` up to 800 units, ``"lu"`` above; see ``benchmarks/bench_regression.py``).
+    gmm
+        GMM error estimator: ``"het"`` (Arraiz et al. 2010, heteroskedasticity-robust; spreg's
+        default), ``"hom"`` (Drukker et al. 2013) or ``"kp98"`` (Kelejian & Prucha 1998/99; no
+        inference on λ).
+    impacts
+        ``"delta"`` (default) or ``"simulation"`` standard errors of the impacts, or ``None``.
+    draws, seed
+        Simulation draws and seed (impacts="simulation").
+    diagnostics
+        OLS only: compute the spatial diagnostics too (see :func:`ols_diagnostics`).
+    **options
+        Passed to the spreg estimator (e.g. ``robust="white"`` for OLS and GMM lag,
+        ``w_lags=2`` for GM_Lag, ``epsilon``).
+
+    Returns
+    -------
+    RegressionResult
+    """
+    if isinstance(X, W) and w is None:
+        X, w = None, X
+    if w is None:
+        raise RegressionError("weights w are required (spatialecon.weights.contiguity(...))")
+    model = _MODEL_ALIASES.get(str(model).lower(), model)
+    if model not in _LABELS:
+        raise RegressionError(f"unknown model {model!r}: use ols, slx, lag, error, durbin, "
+                              "sdem or sac")
+    method = _METHOD_ALIASES.get(str(method).lower(), method)
+    if method not in ("ml", "gmm", "ols"):
+        raise RegressionError(f"unknown method {method!r}: use 'ml' or 'gmm'")
+    if model in ("ols", "slx"):
+        method = "ols"
+    elif method == "ols":
+        method = "ml"
+    if model == "sac" and method == "ml":
+        raise RegressionError("spreg has no ML estimator for the SAC (lag + error) model; use "
+                              "method='gmm' (Kelejian–Prucha GS2SLS, spreg's GM_Combo)")
+    if diagnostics and model != "ols":
+        raise RegressionError("diagnostics=True applies to model='ols'")
+    y_name, x_names = _spec(y, X)
+    tw = _prepare_weights(w, transform)
+    frame = _align(data, [y_name, *x_names], tw)
+    if model != "ols" or diagnostics:  # plain OLS never uses W
+        _check_islands(tw, data)
+    lagged = list(x_names) if wx is None else [str(v) for v in wx]
+    unknown = [v for v in lagged if v not in x_names]
+    if unknown:
+        raise RegressionError(f"wx lists {unknown}, which are not regressors ({x_names})")
+    if model not in _HAS_WX:
+        lagged = []
+    elif not lagged:
+        raise RegressionError(f"model {model!r} needs at least one lagged regressor in wx")
+    yv = frame[[y_name]].to_numpy()
+    xv = frame[x_names].to_numpy()
+    Wm = tw.sparse.tocsr()
+    design = np.column_stack([np.ones(len(frame)), xv,
+                              Wm @ frame[lagged].to_numpy() if lagged else np.empty((len(frame),
+                                                                                      0))])
+    design_names = [CONSTANT, *x_names, *(f"W_{v}" for v in lagged)]
+    n_params = len(design_names) + (model in _HAS_LAG) + (model in _HAS_ERROR)
+    _check_design(design, design_names, yv.ravel(), y_name, n_params)
+    if method == "ml":
+        _check_ml_weights(Wm)
+    slx_vars: Any = "All" if lagged == x_names else [v in lagged for v in x_names]
+    slx = {"slx_lags": 1, "slx_vars": slx_vars} if lagged else {}
+    names = {"name_y": y_name, "name_x": list(x_names)}
+    n = len(frame)
+    conventions: dict[str, Any] = {
+        "weights": describe_weights(tw), "transform": tw.transform,
+        "spreg": _spreg_version(), "constant": CONSTANT,
+        "aic": _AIC_CONVENTION,
+    }
+    logdet_used = None
+    if model in ("ols", "slx"):
+        reg = _spreg("OLS", yv, xv, w=tw, spat_diag=diagnostics, moran=diagnostics,
+                     **slx, **names, **options)
+        conventions["variance"] = "OLS, σ² = e'e/(n − k); t-statistics"
+        if options.get("robust"):
+            conventions["variance"] += f"; robust={options['robust']!r}"
+    elif method == "ml":
+        logdet_used = _logdet_method(logdet, n)
+        conventions["logdet"] = logdet_used
+        conventions["variance"] = "inverse of the analytical information matrix (Anselin 1988)"
+        if model in ("lag", "durbin"):
+            reg = _spreg("ML_Lag", yv, xv, tw, method=logdet_used, spat_impacts=None,
+                         spat_diag=bool(lagged), **slx, **names, **options)
+        else:
+            reg = _spreg("ML_Error", yv, xv, tw, method=logdet_used, **slx, **names, **options)
+    elif model in ("lag", "durbin"):
+        reg = _spreg("GM_Lag", yv, xv, w=tw, spat_impacts=None, spat_diag=False, **slx,
+                     **names, **options)
+        conventions["variance"] = "S2SLS (Kelejian & Prucha 1998), spreg GM_Lag" + (
+            f"; robust={options['robust']!r}" if options.get("robust") else "")
+        conventions["instruments"] = ", ".join(getattr(reg, "name_q", []) or [])
+    else:
+        reg = _spreg("GMM_Error", yv, xv, w=tw, estimator=gmm, add_wy=model == "sac", **slx,
+                     **names, **options)
+        conventions["variance"] = f"GMM_Error(estimator={gmm!r})"
+    names_out = [*design_names]
+    kinds = ["const", *(["x"] * len(x_names)), *(["wx"] * len(lagged))]
+    if model in _HAS_LAG:
+        names_out.append("rho")
+        kinds.append("rho")
+    if model in _HAS_ERROR:
+        names_out.append("lambda")
+        kinds.append("lambda")
+    _check_spreg_names(reg, names_out, y_name)
+    vm = np.asarray(reg.vm, dtype=float)
+    stat = getattr(reg, "t_stat", None) if method == "ols" else getattr(reg, "z_stat", None)
+    if method == "ml" and logdet_used == "ORD":
+        # spreg workaround 1 (module docstring): recompute the information matrix with W.
+        vm = _ml_vm_fixed(reg, Wm, model)
+        stat = None
+        conventions["variance"] += "; recomputed with W (spreg's 'ord' uses the symmetrised W)"
+    coefficients, vcov = _coefficients(names_out, kinds, reg.betas, vm, stat)
+
+    rho = float(coefficients.loc["rho", "estimate"]) if "rho" in coefficients.index else None
+    lam = float(coefficients.loc["lambda", "estimate"]) if "lambda" in coefficients.index \
+        else None
+    for name, value in (("rho", rho), ("lambda", lam)):
+        if value is not None and abs(value) > 0.999 and method == "ml":
+            warnings.warn(f"{name} = {value:.4f} is at the edge of spreg's search interval "
+                          "(-1, 1): the maximum may lie outside it", stacklevel=2)
+    index = frame.index
+    logl = float(np.asarray(getattr(reg, "logll", np.nan)).item())
+    aic, sc = _information_criteria(logl, len(coefficients) + 1, n)
+    conventions["aic_spreg"] = _float(getattr(reg, "aic", np.nan))
+    result = RegressionResult(
+        model=model, method=method, y=y_name, x=list(x_names), n=n,
+        coefficients=coefficients, vcov=vcov, rho=rho, lam=lam, logl=logl,
+        aic=aic, sc=sc, pseudo_r2=_float(getattr(reg, "pr2", np.nan)),
+        pseudo_r2_e=_float(getattr(reg, "pr2_e", np.nan)),
+        r2=_float(getattr(reg, "r2", np.nan)) if method == "ols" else np.nan,
+        sig2=_float(getattr(reg, "sig2", np.nan)),
+        residuals=pd.Series(np.asarray(reg.u).ravel(), index=index, name="residual"),
+        fitted=pd.Series(np.asarray(reg.predy).ravel(), index=index, name="fitted"),
+        conventions=conventions, spreg=reg,
+        label=f"{_LABELS[model]}" + ("" if method == "ols" else f" ({method.upper()})"),
+        _w=tw,
+    )
+    if hasattr(reg, "cfh_test") and reg.cfh_test is not None:
+        result.tests["common_factor"] = Statistic("Common factor (SDM → SEM)",
+                                             *_pair(reg.cfh_test), len(lagged), "chi2")
+    if impacts is not None and (model in _HAS_LAG or lagged):
+        result.impacts = compute_impacts(result, method=impacts, draws=draws, seed=seed)
+    return result
+
+
+def _information_criteria(logl: float, p: int, n: int) -> tuple[float, float]:
+    """AIC = −2 logL + 2p and SC = −2 logL + p ln n, with p counting every estimated
+    parameter: coefficients, ρ, λ, variance components and σ² — R's ``AIC()``/``BIC()`` and
+    Stata's ``spregress`` convention. spreg counts inconsistently (ML_Lag counts ρ but not σ²,
+    ML_Error neither λ nor σ²), which would tilt comparisons of lag and error models; its
+    value is kept in ``conventions["aic_spreg"]``."""
+    if not np.isfinite(logl):
+        return float("nan"), float("nan")
+    return -2 * logl + 2 * p, -2 * logl + p * math.log(n)
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(np.asarray(value, dtype=float).ravel()[0])
+    except (TypeError, ValueError, IndexError):
+        return float("nan")
+
+
+def _logdet_method(logdet: str, n: int) -> str:
+    logdet = str(logdet).lower()
+    if logdet == "auto":
+        logdet = "full" if n <= _AUTO_FULL_MAX_N else "lu"
+    if logdet not in ("full", "lu", "ord"):
+        raise RegressionError(f"logdet must be 'auto', 'full', 'lu' or 'ord', not {logdet!r}")
+    return logdet.upper()
+
+
+def _check_ml_weights(Wm: sparse.csr_matrix) -> None:
+    """spreg searches ρ and λ in (−1, 1), inside the feasible interval (1/ω_min, 1/ω_max) only
+    when the spectral radius of W is at most 1: row sums ≤ 1 guarantee it for non-negative
+    weights (row-standardised ones); otherwise the radius is computed (ARPACK)."""
+    rows = np.abs(Wm).sum(axis=1)
+    if not Wm.nnz or float(rows.max()) <= 1 + 1e-9:
+        return
+    try:
+        radius = float(np.abs(sparse_linalg.eigs(Wm.astype(float), k=1, which="LM",
+                                                 return_eigenvectors=False)).max())
+    except (sparse_linalg.ArpackNoConvergence, ValueError, TypeError):  # pragma: no cover
+        radius = float(np.abs(np.linalg.eigvals(Wm.toarray())).max())
+    if radius > 1 + 1e-8:
+        raise RegressionError(
+            f"ML needs weights with spectral radius at most 1 (here {radius:.4g}; largest row "
+            f"sum {float(rows.max()):.4g}): spreg searches rho/lambda in (-1, 1), the feasible "
+            "interval only for such weights. Use transform='row' (the default)")
+
+
+def _check_spreg_names(reg: Any, names: Sequence[str], y_name: str) -> None:
+    """Guard against a future spreg reordering its coefficients: its report's row names must
+    be ours, with ρ named W_<y> as spreg does."""
+    theirs = [str(v) for v in reg.output["var_names"]]
+    ours = [f"W_{y_name}" if n == "rho" else n for n in names]
+    if theirs != ours or len(np.asarray(reg.betas).ravel()) != len(names):
+        raise RuntimeError(f"unexpected spreg coefficient layout {theirs} (expected {ours}); "
+                           "this spreg version is not supported")
+
+
+def _dense_inverse(Wm: sparse.csr_matrix, coef: float) -> np.ndarray:
+    """(I − coef·W)⁻¹ as a dense array, by one sparse LU and n dense solves (about 1 s for
+    2,848 counties; scipy's sparse ``inv``, which spreg uses, takes 3 s for the same)."""
+    n = Wm.shape[0]
+    a = (sparse.identity(n, format="csc") - coef * Wm.tocsc()).tocsc()
+    return splu(a).solve(np.eye(n))
+
+
+def _ml_vm_fixed(reg: Any, Wm: sparse.csr_matrix, model: str) -> np.ndarray:
+    """spreg workaround 1: the information matrix of ML_Lag / ML_Error as spreg's
+    ``method="full"`` computes it (BaseML_Lag/BaseML_Error), with the actual W."""
+    if model in ("lag", "durbin"):
+        rho = float(reg.rho)
+        x = np.asarray(reg.x, dtype=float)
+        k = x.shape[1]
+        b = np.asarray(reg.betas, dtype=float).ravel()[:k]
+        sig2 = float(np.asarray(reg.sig2).item())
+        ai = _dense_inverse(Wm, rho)
+        wai = Wm @ ai
+        tr1 = np.trace(wai)
+        tr2 = float(np.sum(wai * wai.T))
+        tr3 = float(np.sum(wai * wai))
+        wpredy = wai @ (x @ b)  # W (I − ρW)⁻¹ Xβ
+        xtx = x.T @ x
+        xtwpy = x.T @ wpredy
+        info = np.zeros((k + 2, k + 2))
+        info[:k, :k] = xtx / sig2
+        info[:k, k] = info[k, :k] = xtwpy / sig2
+        info[k, k] = tr2 + tr3 + wpredy @ wpredy / sig2
+        info[k, k + 1] = info[k + 1, k] = tr1 / sig2
+        info[k + 1, k + 1] = len(x) / (2 * sig2**2)
+        return np.linalg.inv(info)[:-1, :-1]
+    lam = float(np.asarray(reg.lam).item())
+    sig2 = float(np.asarray(reg.sig2).item())
+    n = Wm.shape[0]
+    ai = _dense_inverse(Wm, lam)
+    wai = Wm @ ai
+    tr1 = np.trace(wai)
+    tr2 = float(np.sum(wai * wai.T))
+    tr3 = float(np.sum(wai * wai))
+    info = np.array([[tr2 + tr3, tr1 / sig2], [tr1 / sig2, n / (2 * sig2**2)]])
+    vm = np.array(reg.vm, dtype=float, copy=True)
+    vm[-1, -1] = np.linalg.inv(info)[0, 0]
+    return vm

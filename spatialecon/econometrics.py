@@ -72,7 +72,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spatialecon.validation import SpatialEconError
+from spatialecon.validation import SpatialEconError, check_finite
 
 ENTITY, TIME = "adcode", "year"
 TIDY_COLUMNS = ["adcode", "year", "variable", "value"]
@@ -248,13 +248,9 @@ def panel_frame(
     if bad:
         raise EconometricsError(f"variable(s) {bad} are not numeric")
     wide = wide.astype(float).sort_index()
-    values = wide.to_numpy()
-    missing = ~np.isfinite(values)
-    if missing.any():
-        cells = [f"{v} at {a} {y}" for (a, y), row in zip(wide.index, missing, strict=True)
-                 for v, m in zip(variables, row, strict=True) if m]
-        raise EconometricsError(f"{len(cells)} missing or infinite value(s): {_listing(cells)}. "
-                                "Impute them or drop those units or years first.")
+    for variable in variables:  # the one finite-values rule; units read (code, year)
+        check_finite(wide[variable], variable=variable,
+                     hint="impute them or drop those units or years first")
     years = np.sort(wide.index.get_level_values(TIME).unique().to_numpy())
     if balanced or consecutive:
         holes = []

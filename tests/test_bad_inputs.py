@@ -190,7 +190,7 @@ CASES = [
                                               model="lagg"), "lagg"),
     Case("fixed_effects", "a regressor with +inf", lambda _: fixed_effects(
         TIDY.assign(value=TIDY["value"].where(TIDY.index != 3, np.inf)), "y ~ x"),
-         "x at 110000 2019"),
+         "+inf at 110000 (2019)"),
     Case("fixed_effects", "effects='both'", lambda _: fixed_effects(TIDY, "y ~ x",
                                                                     effects="both"), "both"),
     Case("zonal_stats", "a +inf cell inside a polygon", lambda tmp: zonal_stats(

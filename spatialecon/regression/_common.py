@@ -15,7 +15,7 @@ from libpysal.weights import W
 from scipy import sparse
 
 from spatialecon._labels import format_units
-from spatialecon.validation import SpatialEconError
+from spatialecon.validation import SpatialEconError, check_finite
 from spatialecon.weights import transform as transform_weights
 
 Model = Literal["ols", "slx", "lag", "error", "durbin", "sdem", "sac"]
@@ -164,10 +164,13 @@ def _spec(y: str, X: str | Sequence[str] | None) -> tuple[str, list[str]]:
     return y, X
 
 
+def _names(data: pd.DataFrame | None) -> pd.Series | None:
+    return data["name"] if data is not None and "name" in data.columns else None
+
+
 def _units(codes: Sequence[Any], data: pd.DataFrame | None = None) -> str:
     """Units for a message, named from the data's ``name`` column when they have one."""
-    names = data["name"] if data is not None and "name" in data.columns else None
-    return format_units(list(codes), 10, names=names)
+    return format_units(list(codes), 10, names=_names(data))
 
 
 def _prepare_weights(w: W, transform: str | None) -> W:
@@ -230,9 +233,9 @@ def _align(data: pd.DataFrame, columns: Sequence[str], w: W) -> pd.DataFrame:
         missing = raw.index[raw.isna()]
         if len(missing):
             problems.append(f"{column}: no value for {_units(missing, frame)}")
-        infinite = values.index[np.isinf(values.to_numpy(dtype=float, na_value=np.nan))]
-        if len(infinite):
-            problems.append(f"{column}: infinite value for {_units(infinite, frame)}")
+        # the one finite-values rule for ±inf (NaN and text are listed together below)
+        check_finite(values, variable=column, allow_nan=True, names=_names(frame),
+                     hint="drop these units from the data and the weights, or fill the values")
         out[column] = values.astype(float)
     if problems:
         raise RegressionError("missing or invalid values — " + "; ".join(problems)

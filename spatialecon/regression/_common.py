@@ -279,3 +279,21 @@ def _check_design(X: np.ndarray, names: Sequence[str], y: np.ndarray, y_name: st
 
 def _pair(values: Sequence[float]) -> tuple[float, float]:
     return float(np.asarray(values[0]).item()), float(np.asarray(values[1]).item())
+
+
+def _numerical_hessian(f: Any, x: np.ndarray) -> np.ndarray:
+    """Central-difference Hessian (steps 1e-4 relative), for the observed information."""
+    x = np.asarray(x, dtype=float)
+    h = 1e-4 * np.maximum(np.abs(x), 1e-2)
+    k = len(x)
+    H = np.empty((k, k))
+    for i in range(k):
+        for j in range(i, k):
+            def shifted(si: float, sj: float, i: int = i, j: int = j) -> float:
+                z = x.copy()
+                z[i] += si * h[i]
+                z[j] += sj * h[j]
+                return f(z)
+            H[i, j] = H[j, i] = (shifted(1, 1) - shifted(1, -1) - shifted(-1, 1)
+                                 + shifted(-1, -1)) / (4 * h[i] * h[j])
+    return H

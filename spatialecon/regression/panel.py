@@ -1,6 +1,6 @@
 """Spatial panels: lag and error models with unit fixed or random effects."""
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,6 +17,7 @@ from spatialecon.regression._common import (
     RegressionError,
     _check_design,
     _check_islands,
+    _numerical_hessian,
     _prepare_weights,
     _spec,
     _spreg,
@@ -32,16 +33,17 @@ from spatialecon.regression.impacts import (
     _is_symmetric,
     compute_impacts,
 )
+from spatialecon.regression.panel_ml import Correction, _demean, _lag, fit_fixed_effects
 from spatialecon.regression.results import (
     RegressionResult,
     _coefficients,
 )
+from spatialecon.validation import check_choice
 
 # ---------------------------------------------------------------------------- panels
 
 
-_PANEL_CLASSES = {("lag", "fixed"): "ML_LagFE", ("error", "fixed"): "ML_ErrorFE",
-                  ("lag", "random"): "ML_LagRE", ("error", "random"): "ML_ErrorRE"}
+_RANDOM_CLASSES = {"lag": "ML_LagRE", "error": "ML_ErrorRE"}
 
 
 def panel_arrays(panel: pd.DataFrame, variables: Sequence[str], w: W,
@@ -110,16 +112,18 @@ def fit_panel(
     X: str | Sequence[str] | W | None = None,
     w: W | None = None,
     *,
-    model: Literal["lag", "error"] = "lag",
-    effects: Literal["fixed", "random"] = "fixed",
+    model: str = "lag",
+    effects: str = "twoway",
+    correction: Correction = "lee-yu",
+    durbin: Sequence[str] | None = None,
     years: Sequence[int] | None = None,
     transform: str | None = "row",
     impacts: ImpactsMethod | None = "delta",
     draws: int = 1000,
     seed: int | None = None,
 ) -> RegressionResult:
-    """Spatial panel models by ML (Elhorst 2003, 2014) with spreg's ``ML_LagFE``,
-    ``ML_ErrorFE``, ``ML_LagRE`` and ``ML_ErrorRE``.
+    """Static spatial panel models by ML: SAR, SEM, SDM, SDEM and SAC with unit, time or
+    two-way fixed effects, or lag and error models with random effects.
 
     Parameters
     ----------
@@ -131,9 +135,20 @@ def fit_panel(
         Dependent variable and regressors (panel variables), or a formula.
     w
         Weights keyed by ``adcode`` (the same every year).
-    model, effects
-        ``"lag"`` or ``"error"``; ``"fixed"`` (unit fixed effects by the within transformation;
-        no intercept, time-invariant regressors are an error) or ``"random"``.
+    model
+        ``"lag"`` (SAR), ``"error"`` (SEM), ``"durbin"`` (SDM), ``"sdem"`` (spatial Durbin
+        error) or ``"sac"``; aliases as in :func:`fit`.
+    effects
+        ``"twoway"`` (default: unit and year fixed effects, what regional panels need — year
+        shocks left in bias ρ upwards), ``"unit"`` (``"fixed"`` is a synonym), ``"time"``, or
+        ``"random"`` (lag and error only, through spreg's ``ML_LagRE``/``ML_ErrorRE``).
+    correction
+        For fixed effects: ``"lee-yu"`` (default; Lee & Yu 2010's orthogonal transformation,
+        consistent ρ, β, σ² for fixed T) or ``"none"`` (Elhorst's direct ML on demeaned data,
+        what spreg's ``ML_LagFE``/``ML_ErrorFE`` compute). See :mod:`.panel_ml`.
+    durbin
+        For ``"durbin"``/``"sdem"``: the regressors whose lags W x enter (xsmle's
+        ``durbin(varlist)``); default all.
     years
         Years to use (default: all in the panel).
     transform, impacts, draws, seed
@@ -142,24 +157,163 @@ def fit_panel(
     Returns
     -------
     RegressionResult
-        With ``effects`` set; ``n`` counts unit-years, ``conventions`` the units and years.
-        Random effects add ``phi`` (lag; spreg's θ of the partial demeaning) or ``sigma2_u``
-        (error) with kind ``variance``.
+        With ``effects`` set; ``n`` counts unit-years, ``conventions`` the units, years,
+        effects, correction and variance. Fixed effects are in ``unit_effects`` /
+        ``time_effects`` (Series; with both, summing to zero around
+        ``conventions["intercept"]``). Random effects add ``phi`` (lag; spreg's θ) or
+        ``sigma2_u`` (error) with kind ``variance``.
     """
-    import spreg
-
     if isinstance(X, W) and w is None:
         X, w = None, X
     if w is None:
         raise RegressionError("weights w are required")
     model = _MODEL_ALIASES.get(str(model).lower(), model)
-    if model not in ("lag", "error"):
-        raise RegressionError(f"panel model must be 'lag' or 'error', not {model!r}")
-    if effects not in ("fixed", "random"):
-        raise RegressionError(f"effects must be 'fixed' or 'random', not {effects!r}")
-    if not hasattr(spreg, "ML_LagFE"):
-        raise ImportError("spatial panels need spreg >= 1.9 (ML_LagFE …); its deprecated "
-                          "Panel_FE_Lag misstates the log-likelihood")
+    effects = {"fixed": "unit", "individual": "unit", "two-way": "twoway"}.get(effects, effects)
+    check_choice(model, "panel model", ("lag", "error", "durbin", "sdem", "sac"))
+    check_choice(effects, "effects", ("unit", "time", "twoway", "random"))
+    check_choice(correction, "correction", ("lee-yu", "none"))
+    if effects == "random":
+        if model not in ("lag", "error"):
+            raise RegressionError(f"random effects are available for the lag and error models "
+                                  f"(spreg's ML_LagRE, ML_ErrorRE), not {model!r}; use fixed "
+                                  "effects")
+        return _fit_panel_random(panel, y, X, w, model=model, years=years,
+                                transform=transform, impacts=impacts, draws=draws, seed=seed)
+    return _fit_panel_fixed(panel, y, X, w, model=model, effects=effects,
+                            correction=correction, durbin=durbin, years=years,
+                            transform=transform, impacts=impacts, draws=draws, seed=seed)
+
+
+def _fit_panel_fixed(panel: pd.DataFrame, y: str, X: Any, w: W, *, model: str, effects: str,
+                     correction: Correction, durbin: Sequence[str] | None,
+                     years: Sequence[int] | None, transform: str | None,
+                     impacts: ImpactsMethod | None, draws: int, seed: int | None
+                     ) -> RegressionResult:
+    y_name, x_names = _spec(y, X)
+    tw = _prepare_weights(w, transform)
+    _check_islands(tw, None)
+    wide, year_list = panel_arrays(panel, [y_name, *x_names], tw, years)
+    N, T = tw.n, len(year_list)
+    lagged: list[str] = []
+    if model in ("durbin", "sdem"):
+        lagged = list(x_names) if durbin is None else [str(v) for v in durbin]
+        unknown = [v for v in lagged if v not in x_names]
+        if unknown:
+            raise RegressionError(f"durbin= names {unknown}, which are not regressors "
+                                  f"({list(x_names)})")
+    elif durbin is not None:
+        raise RegressionError(f"durbin= is for the Durbin models ('durbin', 'sdem'), not "
+                              f"{model!r}")
+    cube = wide.to_numpy().reshape(T, N, -1)  # year-major, units in w.id_order
+    yv, xv = cube[:, :, 0], cube[:, :, 1:]
+    _check_within_variation(xv, list(x_names), effects, tw, year_list)
+    Wm = tw.sparse.tocsr()
+    columns = [xv] + [_lag(Wm, xv[:, :, [x_names.index(v)]]) for v in lagged]
+    Z = np.concatenate(columns, axis=2)
+    names_out = [*x_names, *(f"W_{v}" for v in lagged)]
+    kinds = ["x"] * len(x_names) + ["wx"] * len(lagged)
+    _check_design(_demean(Z, effects).reshape(N * T, -1), names_out,
+                  _demean(yv, effects).ravel(), y_name,
+                  len(names_out) + 1 + (N if effects != "time" else 0)
+                  + (T if effects != "unit" else 0), "unit-years")
+    fitted = fit_fixed_effects(yv, Z, tw, model=model, effects=effects, correction=correction)
+    params = [fitted.beta]
+    if model in ("lag", "durbin", "sac"):
+        names_out, kinds = [*names_out, "rho"], [*kinds, "rho"]
+        params.append([fitted.rho])
+    if model in ("error", "sdem", "sac"):
+        names_out, kinds = [*names_out, "lambda"], [*kinds, "lambda"]
+        params.append([fitted.lam])
+    coefficients, vcov = _coefficients(names_out, kinds, np.concatenate(params), fitted.vcov)
+    aic, sc = _information_criteria(fitted.logl, len(coefficients) + 1, N * T)
+    index = pd.MultiIndex.from_tuples([(a, yr) for yr, a in wide.index],
+                                      names=["adcode", "year"])
+    ids = list(tw.id_order)
+    conventions: dict[str, Any] = {
+        "weights": describe_weights(tw), "transform": tw.transform, "units": N,
+        "years": year_list, "effects": effects, "correction": correction,
+        "likelihood": ("Lee–Yu (2010) orthogonal transformation: "
+                       f"{fitted.n_effective} effective observations"
+                       if correction == "lee-yu" else
+                       "Elhorst's direct ML on demeaned data: NT observations"),
+        "estimator": "concentrated ML (spatialecon.regression.panel_ml)",
+        "log_determinant": "eigenvalues of W (exact)",
+        "variance": fitted.variance, "feasible_range": fitted.bounds,
+        "durbin": lagged, "stacking": "year-major, units in w.id_order",
+        "aic": _AIC_CONVENTION,
+    }
+    if fitted.intercept is not None:
+        conventions["intercept"] = fitted.intercept
+    label = {"unit": "FE", "time": "TE", "twoway": "2FE"}[effects]
+    result = RegressionResult(
+        model=model, method="ml", y=y_name, x=list(x_names), n=N * T,
+        coefficients=coefficients, vcov=vcov,
+        rho=fitted.rho if model in ("lag", "durbin", "sac") else None,
+        lam=fitted.lam if model in ("error", "sdem", "sac") else None,
+        logl=fitted.logl, aic=aic, sc=sc, pseudo_r2=np.nan, pseudo_r2_e=np.nan,
+        r2=_within_r2(fitted), sig2=fitted.sigma2,
+        residuals=pd.Series(fitted.residuals.ravel(), index=index, name="residual"),
+        fitted=pd.Series(fitted.fitted.ravel(), index=index, name="fitted"),
+        conventions=conventions, spreg=None, effects=effects,
+        label=f"{_LABELS[model]}-{label}", _w=tw,
+        unit_effects=(None if fitted.unit_effects is None else
+                      pd.Series(fitted.unit_effects, index=pd.Index(ids, name="adcode"),
+                                name="unit_effect")),
+        time_effects=(None if fitted.time_effects is None else
+                      pd.Series(fitted.time_effects, index=pd.Index(year_list, name="year"),
+                                name="time_effect")),
+    )
+    if impacts is not None and (result.rho is not None or lagged):
+        result.impacts = compute_impacts(result, method=impacts, draws=draws, seed=seed)
+    return result
+
+
+def _within_r2(fitted: Any) -> float:
+    """R² of the demeaned model (Elhorst's "R² within")."""
+    y = fitted.fitted + fitted.residuals
+    return float(1 - (fitted.residuals**2).sum() / ((y - y.mean())**2).sum())
+
+
+def _check_within_variation(xv: np.ndarray, names: list[str], effects: str, w: W,
+                            years: list[int]) -> None:
+    """Regressors the effects remove entirely, named: constant over time within every unit
+    (unit effects) or across units in every year (time effects)."""
+    problems = []
+    scale = np.maximum(np.abs(xv).max(axis=(0, 1)), 1e-300)
+    if effects in ("unit", "twoway"):
+        flat = np.ptp(xv, axis=0).max(axis=0) <= 1e-12 * scale
+        problems += [f"{v} does not vary over time within any unit (the unit effects absorb "
+                     "it)" for v, f in zip(names, flat, strict=True) if f]
+    if effects in ("time", "twoway"):
+        flat = np.ptp(xv, axis=1).max(axis=0) <= 1e-12 * scale
+        problems += [f"{v} is the same for every unit in each year (the time effects absorb "
+                     "it)" for v, f in zip(names, flat, strict=True) if f]
+    if problems:
+        raise RegressionError("; ".join(problems) + ". Drop it, or use effects that keep it "
+                              "(effects='time' for a time-invariant regressor, 'unit' for a "
+                              "common shock)")
+
+
+def _fit_panel_random(
+    panel: pd.DataFrame,
+    y: str,
+    X: Any,
+    w: W,
+    *,
+    model: str,
+    years: Sequence[int] | None,
+    transform: str | None,
+    impacts: ImpactsMethod | None,
+    draws: int,
+    seed: int | None,
+) -> RegressionResult:
+    """Random-effects lag and error panels through spreg, with the workarounds of the
+    package docstring."""
+    import spreg
+
+    if not hasattr(spreg, "ML_LagRE"):
+        raise ImportError("random-effects spatial panels need spreg >= 1.9 (ML_LagRE …); its "
+                          "deprecated Panel_RE_Lag misstates the log-likelihood")
     y_name, x_names = _spec(y, X)
     tw = _prepare_weights(w, transform)
     _check_islands(tw, None)
@@ -168,20 +322,8 @@ def fit_panel(
     N, T = tw.n, len(year_list)
     yv = wide[[y_name]].to_numpy()
     xv = wide[x_names].to_numpy()
-    if effects == "fixed":
-        within = (wide.groupby(level="adcode").transform("mean"))
-        demeaned = wide - within
-        invariant = [v for v in x_names if np.allclose(demeaned[v].to_numpy(), 0)]
-        if invariant:
-            raise RegressionError(f"regressor(s) {invariant} do not vary over time within any "
-                                  "unit: the fixed-effects (within) transformation removes "
-                                  "them; use effects='random' or drop them")
-        _check_design(demeaned[x_names].to_numpy(), list(x_names),
-                      demeaned[y_name].to_numpy(), y_name,
-                      len(x_names) + 1 + N, "unit-years")
-    else:
-        _check_design(np.column_stack([np.ones(len(wide)), xv]), [CONSTANT, *x_names],
-                      yv.ravel(), y_name, len(x_names) + 3, "unit-years")
+    _check_design(np.column_stack([np.ones(len(wide)), xv]), [CONSTANT, *x_names],
+                  yv.ravel(), y_name, len(x_names) + 3, "unit-years")
     names = {"name_y": y_name, "name_x": list(x_names)}
     conventions: dict[str, Any] = {
         "weights": describe_weights(tw), "transform": tw.transform,
@@ -190,7 +332,7 @@ def fit_panel(
         "variance": "inverse of the analytical information matrix (spreg)",
         "aic": _AIC_CONVENTION,
     }
-    cls = _PANEL_CLASSES[(model, effects)]
+    cls = _RANDOM_CLASSES[model]
     kwargs = {"spat_impacts": None} if model == "lag" else {}
     Wm = tw.sparse.tocsr()
     if cls == "ML_ErrorRE":
@@ -204,15 +346,10 @@ def fit_panel(
             + ", and its variance of sigma2_u is not the inverse information)")
     else:
         reg = _spreg(cls, yv, xv, tw, **kwargs, **names)
-    if effects == "fixed":
-        names_out, kinds = list(x_names), ["x"] * len(x_names)
-    else:
-        names_out, kinds = [CONSTANT, *x_names], ["const", *(["x"] * len(x_names))]
-    names_out.append("rho" if model == "lag" else "lambda")
-    kinds.append("rho" if model == "lag" else "lambda")
-    if effects == "random":
-        names_out.append("phi" if model == "lag" else "sigma2_u")
-        kinds.append("variance")
+    names_out = [CONSTANT, *x_names, "rho" if model == "lag" else "lambda",
+                 "phi" if model == "lag" else "sigma2_u"]
+    kinds = ["const", *(["x"] * len(x_names)), "rho" if model == "lag" else "lambda",
+             "variance"]
     betas = np.asarray(reg.betas, dtype=float).ravel()
     if len(betas) != len(names_out):
         raise RuntimeError(f"unexpected spreg coefficient layout {reg.name_x}")
@@ -232,8 +369,8 @@ def fit_panel(
         sig2=_float(getattr(reg, "sig2", np.nan)),
         residuals=pd.Series(np.asarray(reg.u).ravel(), index=index, name="residual"),
         fitted=pd.Series(np.asarray(reg.predy).ravel(), index=index, name="fitted"),
-        conventions=conventions, spreg=reg, effects=effects,
-        label=f"{_LABELS[model]}-{'FE' if effects == 'fixed' else 'RE'}", _w=tw,
+        conventions={**conventions, "effects": "random"}, spreg=reg, effects="random",
+        label=f"{_LABELS[model]}-RE", _w=tw,
     )
     if impacts is not None and model == "lag":
         result.impacts = compute_impacts(result, method=impacts, draws=draws, seed=seed)
@@ -330,21 +467,3 @@ def _ml_error_re_exact(y: np.ndarray, x: np.ndarray, w: W, T: int, y_name: str,
     start.summary = ("spreg's ML_ErrorRE report is not shown: its estimates assume a symmetric "
                      "W and were replaced by the exact ML estimates (spatialecon.regression)")
     return start
-
-
-def _numerical_hessian(f: Any, x: np.ndarray) -> np.ndarray:
-    """Central-difference Hessian (steps 1e-4 relative), for the observed information."""
-    x = np.asarray(x, dtype=float)
-    h = 1e-4 * np.maximum(np.abs(x), 1e-2)
-    k = len(x)
-    H = np.empty((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            def shifted(si: float, sj: float, i: int = i, j: int = j) -> float:
-                z = x.copy()
-                z[i] += si * h[i]
-                z[j] += sj * h[j]
-                return f(z)
-            H[i, j] = H[j, i] = (shifted(1, 1) - shifted(1, -1) - shifted(-1, 1)
-                                 + shifted(-1, -1)) / (4 * h[i] * h[j])
-    return H

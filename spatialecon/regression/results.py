@@ -52,7 +52,9 @@ class RegressionResult:
     ----------
     model, method
         ``"ols"``, ``"slx"``, ``"lag"``, ``"error"``, ``"durbin"``, ``"sdem"`` or ``"sac"``;
-        ``"ols"``, ``"ml"`` or ``"gmm"``. Panels add ``effects`` (``"fixed"`` / ``"random"``).
+        ``"ols"``, ``"ml"`` or ``"gmm"``. Panels add ``effects`` (``"unit"``, ``"time"``,
+        ``"twoway"`` or ``"random"``) and, for fixed effects, the estimated ``unit_effects``
+        (by ``adcode``) and ``time_effects`` (by year).
     y, x
         The dependent variable and the regressors, as named in the data.
     coefficients
@@ -102,6 +104,8 @@ class RegressionResult:
     tests: dict[str, Statistic] = field(default_factory=dict)
     effects: str | None = None
     label: str = ""
+    unit_effects: pd.Series | None = None
+    time_effects: pd.Series | None = None
     _w: Any = field(default=None, repr=False)
 
     @property

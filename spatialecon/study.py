@@ -91,17 +91,20 @@ class Study:
     indicators: tuple[Indicator, ...]
     panels: tuple[PanelSpec, ...] = ()
     weights: dict = field(default_factory=dict)
-    moran: dict = field(default_factory=dict)
-    geodetector: dict | None = None
-    regression: dict | None = None
-    coupling: dict | None = None
-    inequality: dict | None = None
-    econometrics: dict | None = None
-    maps: dict = field(default_factory=dict)
+    # one table per section the file asks for (spatialecon.sections: moran, geodetector …)
+    sections: dict[str, dict] = field(default_factory=dict)
     composites: tuple[dict, ...] = ()
     printed: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     source: Path | None = None
+
+    @property
+    def moran(self) -> dict:
+        return self.sections.get("moran") or {}
+
+    @property
+    def maps(self) -> dict:
+        return self.sections.get("maps") or {}
 
     def indicator(self, name: str) -> Indicator:
         for ind in self.indicators:
@@ -111,24 +114,14 @@ class Study:
                          f"{', '.join(i.name for i in self.indicators)}")
 
 
+# The top-level keys besides the sections' tables (spatialecon.sections registers those).
 _TOP = {"version", "title", "level", "output", "seed", "allow_paths_outside", "indicators",
-        "panels", "weights", "moran", "geodetector", "regression", "coupling", "inequality",
-        "maps", "composite", "printed", "notes", "econometrics"}
+        "panels", "weights", "composite", "printed", "notes"}
 _INDICATOR = {"name", "label", "dataset", "file", "variable", "year", "unit", "year_column",
               "within", "sheet", "encoding", "skip_units", "scale", "map"}
 _PANEL = {"name", "dataset", "file", "variables", "unit", "year_column", "within", "sheet",
           "encoding", "skip_units", "weights", "scale"}
-_SECTIONS = {
-    "weights": {"contiguity", "islands", "distance"},
-    "moran": {"permutations", "alpha", "alternative", "adjust", "weights", "bootstrap"},
-    "geodetector": {"y", "factors", "regions", "discretize", "by", "detectors", "variance",
-                    "singletons"},
-    "regression": {"y", "x", "models", "weights"},
-    "coupling": {"panel", "systems", "scale", "label"},
-    "inequality": {"indicators", "regions", "index", "means"},
-    "maps": {"formats", "html", "offline", "dpi"},
-    "econometrics": {"panel", "y", "x", "cluster"},
-}
+_WEIGHTS = {"contiguity", "islands", "distance"}
 _MAP = {"scheme", "k", "cmap", "bins", "labels"}
 _COMPOSITE = {"name", "label", "method", "indicators", "dimensions", "directions", "map"}
 COMPOSITE_METHODS = ("entropy", "topsis", "topsis_layered")
@@ -215,7 +208,12 @@ def load_study(name_or_path: str | Path, *, output: str | Path | None = None) ->
     except tomllib.TOMLDecodeError as err:
         raise StudyError(f"{path}: not valid TOML: {err}") from None
     where = path.name
-    _check_keys(where, raw, _TOP)
+    # The sections register their tables and keys; imported here, not at the top, because
+    # the sections themselves read Study (this module) when they run.
+    from spatialecon.sections import registered
+
+    tables = {spec.name: spec for spec in registered() if spec.keys}
+    _check_keys(where, raw, _TOP | set(tables))
     if raw.get("version", STUDY_VERSION) != STUDY_VERSION:
         raise StudyError(f"{where}: version {raw['version']} is not supported "
                          f"(this spatialecon reads version {STUDY_VERSION})")
@@ -277,29 +275,28 @@ def load_study(name_or_path: str | Path, *, output: str | Path | None = None) ->
     if unknown:
         raise StudyError(f"{where}: printed tables {unknown} do not exist; available: "
                          f"{', '.join(sources.printed_names())}")
+    if "weights" in raw:
+        _check_keys(f"{where} [weights]", raw["weights"], _WEIGHTS)
     sections = {}
-    for key, allowed in _SECTIONS.items():
+    for key, spec in tables.items():
         table = raw.get(key)
-        if table is not None:
-            _check_keys(f"{where} [{key}]", table, allowed)
-        sections[key] = table
-    for key in ("geodetector", "regression"):
-        table = sections[key]
-        if table is not None:
-            for ref in [table.get("y"), *table.get("x", []), *table.get("factors", [])]:
-                if ref is not None and ref not in names:
+        if table is None:
+            continue
+        _check_keys(f"{where} [{key}]", table, set(spec.keys))
+        for setting in spec.references:
+            value = table.get(setting)
+            refs = [value] if isinstance(value, str) else list(value or [])
+            for ref in refs:
+                if ref not in names:
                     raise StudyError(f"{where} [{key}]: {ref!r} is not an indicator name "
                                      f"({', '.join(names)})")
+        sections[key] = dict(table)
     name = path.stem
     out = Path(output) if output is not None else Path(raw.get("output", f"outputs/{name}"))
     return Study(
         name=name, title=raw.get("title", name), level=level, folder=folder, output=out,
         seed=int(raw.get("seed", 20201005)), indicators=tuple(indicators), panels=tuple(panels),
-        weights=sections["weights"] or {"contiguity": "queen"},
-        moran=sections["moran"] or {}, geodetector=sections["geodetector"],
-        regression=sections["regression"], coupling=sections["coupling"],
-        inequality=sections["inequality"], econometrics=sections["econometrics"],
-        maps=sections["maps"] or {},
+        weights=raw.get("weights") or {"contiguity": "queen"}, sections=sections,
         composites=tuple(composites), printed=printed, notes=tuple(raw.get("notes", [])),
         source=path,
     )

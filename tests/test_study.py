@@ -36,7 +36,7 @@ def test_builtin_study_is_valid():
     study = load_study("provinces")
     assert study.level == "province" and [i.name for i in study.indicators][:2] == [
         "integration", "dea_te"]
-    assert study.geodetector["y"] == "integration"
+    assert study.sections["geodetector"]["y"] == "integration"
 
 
 @pytest.mark.parametrize(("extra", "message"), [
@@ -55,6 +55,34 @@ def test_bad_study_files_are_named(tmp_path, extra, message):
         text = MINIMAL.replace('title = "test"', f'title = "test"\n{extra}')
     with pytest.raises(StudyError, match=message):
         load_study(_write(tmp_path, text))
+
+
+def test_a_new_section_is_one_registered_function(tmp_path, monkeypatch):
+    """A section registered by name gets its own study-file table (keys checked) and runs in
+    its order after the data and the sections before it; the pipeline is not touched."""
+    from spatialecon.sections import _registry
+
+    monkeypatch.setattr(_registry, "_SECTIONS", dict(_registry._SECTIONS))
+    seen = []
+
+    @_registry.register("demo", keys={"value"}, title="demo section", order=85)
+    def demo(run, units):
+        seen.append((run.study.sections["demo"]["value"], int(units["te"].notna().sum()),
+                     [s.title for s in run.sections]))
+        run.table(pd.DataFrame({"value": [run.study.sections["demo"]["value"]]}), "demo")
+
+    with pytest.raises(StudyError, match=r"\[demo\]: unknown key\(s\) valeu; allowed: value"):
+        load_study(_write(tmp_path, MINIMAL + "[demo]\nvaleu = 3\n"))
+    run = run_study(_write(tmp_path, MINIMAL + "[demo]\nvalue = 3\n"),
+                    output=tmp_path / "out", echo=lambda _: None)
+    value, units, before = seen[0]
+    assert (value, units) == (3, 31)
+    assert before[:2] == ["地图 · Maps", "空间自相关 · Spatial autocorrelation"]
+    assert list(run.timings)[-2:] == ["demo section", "printed tables"]
+    assert pd.read_csv(tmp_path / "out" / "tables" / "demo.csv")["value"].tolist() == [3]
+    # without the table the section does not run
+    run_study(_write(tmp_path, MINIMAL), output=tmp_path / "out2", echo=lambda _: None)
+    assert len(seen) == 1
 
 
 def test_bad_indicators(tmp_path):

@@ -71,6 +71,32 @@ def test_resilience_coupling_reproduces_table_6(tmp_path_factory):
         pd.read_csv(out / "tables" / "panel-two-way-hq_index.csv").columns[0])
     assert fe.loc["resilience_index", "estimate"] > 0  # the sign the article reports (表11)
     assert "Hausman (FE vs RE)" in (out / "report.html").read_text(encoding="utf-8")
+    _check_spatial_panel_section(out)
+
+
+def _check_spatial_panel_section(out):
+    """The [spatial_panel] section's tables are the library's numbers on the same data: the
+    test sequence and the SDM with two-way effects refitted here directly."""
+    from spatialecon.geodata import boundaries
+    from spatialecon.regression import fit_panel, spatial_panel_tests
+    from spatialecon.weights import contiguity
+
+    panel = datasets.load("west_resilience")
+    panel = panel[panel["variable"].isin(["hq_index", "resilience_index"])]
+    w = contiguity(boundaries("province").loc[sorted(panel["adcode"].unique())])
+    tests = pd.read_csv(out / "tables" / "spatial_panel_tests-west.csv").set_index("test")
+    direct = spatial_panel_tests(panel, "hq_index ~ resilience_index", w).tests
+    assert list(tests.index) == list(direct.index)
+    assert tests["statistic"].to_numpy() == pytest.approx(direct["statistic"].to_numpy(),
+                                                          rel=1e-9, nan_ok=True)
+    sdm = fit_panel(panel, "hq_index ~ resilience_index", w, model="durbin", seed=20201005)
+    effects = pd.read_csv(out / "tables" / "spatial_panel_effects-west-durbin.csv").set_index(
+        ["variable", "effect"])
+    assert effects["estimate"].to_numpy() == pytest.approx(sdm.impacts["estimate"].to_numpy(),
+                                                           rel=1e-9)
+    assert (out / "maps" / "unit_effects-west.png").stat().st_size > 50_000
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert "Spatial panel models: west" in report and "SDM-2FE" in report
 
 
 def test_urbanisation_chain_runs_with_the_printed_tables(tmp_path_factory):

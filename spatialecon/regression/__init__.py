@@ -71,6 +71,7 @@ from spatialecon.regression.cross_section import fit
 from spatialecon.regression.diagnostics import Diagnostics, ols_diagnostics
 from spatialecon.regression.impacts import compute_impacts
 from spatialecon.regression.panel import fit_panel, panel_arrays
+from spatialecon.regression.panel_tests import PanelTests, spatial_panel_tests
 from spatialecon.regression.results import RegressionResult, Statistic
 from spatialecon.regression.tables import ComparisonTable, compare, compare_models
 
@@ -80,6 +81,7 @@ __all__ = [
     "DEFAULT_COMPARISON",
     "ComparisonTable",
     "Diagnostics",
+    "PanelTests",
     "RegressionError",
     "RegressionResult",
     "Statistic",
@@ -91,4 +93,5 @@ __all__ = [
     "ols_diagnostics",
     "panel_arrays",
     "parse_formula",
+    "spatial_panel_tests",
 ]

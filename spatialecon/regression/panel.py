@@ -114,16 +114,19 @@ def fit_panel(
     *,
     model: str = "lag",
     effects: str = "twoway",
-    correction: Correction = "lee-yu",
+    correction: str | None = None,
     durbin: Sequence[str] | None = None,
     years: Sequence[int] | None = None,
     transform: str | None = "row",
     impacts: ImpactsMethod | None = "delta",
     draws: int = 1000,
     seed: int | None = None,
+    dynamic: bool = False,
+    variance: str = "information",
 ) -> RegressionResult:
     """Static spatial panel models by ML: SAR, SEM, SDM, SDEM and SAC with unit, time or
-    two-way fixed effects, or lag and error models with random effects.
+    two-way fixed effects, or lag and error models with random effects; with
+    ``dynamic=True``, the time–space dynamic SAR/SDM with unit or two-way fixed effects.
 
     Parameters
     ----------
@@ -145,7 +148,9 @@ def fit_panel(
     correction
         For fixed effects: ``"lee-yu"`` (default; Lee & Yu 2010's orthogonal transformation,
         consistent ρ, β, σ² for fixed T) or ``"none"`` (Elhorst's direct ML on demeaned data,
-        what spreg's ``ML_LagFE``/``ML_ErrorFE`` compute). See :mod:`.panel_ml`.
+        what spreg's ``ML_LagFE``/``ML_ErrorFE`` compute). See :mod:`.panel_ml`. Dynamic
+        panels: ``"yu-de-jong-lee"`` (default; the analytical bias correction of Yu, de Jong
+        & Lee 2008, plus Lee & Yu 2010's for two-way effects) or ``"none"`` (plain QML).
     durbin
         For ``"durbin"``/``"sdem"``: the regressors whose lags W x enter (xsmle's
         ``durbin(varlist)``); default all.
@@ -153,6 +158,17 @@ def fit_panel(
         Years to use (default: all in the panel).
     transform, impacts, draws, seed
         As in :func:`fit`.
+    dynamic
+        ``True``: y_t = τ y_{t−1} + ρ W y_t + η W y_{t−1} + X_t β (+ W X_t θ for
+        ``"durbin"``) + effects + ε_t, for ``model="lag"``/``"durbin"`` and
+        ``effects="unit"``/``"twoway"``, by QML on the demeaned data with the first year
+        lost as the initial condition (at least 3 years). Coefficients add ``tau`` and
+        ``eta`` (kinds ``tau``, ``eta``); ``impacts`` holds short- and long-run effects
+        indexed by (variable, horizon, effect). See :mod:`.panel_dynamic`.
+    variance
+        Fixed effects (static): ``"information"`` (default; the inverse information matrix)
+        or ``"cluster"`` (cluster-robust by unit, the sandwich with unit scores summed over
+        years; Stata's ``vce(cluster id)``). Impacts use the chosen covariance.
 
     Returns
     -------
@@ -171,24 +187,41 @@ def fit_panel(
     effects = {"fixed": "unit", "individual": "unit", "two-way": "twoway"}.get(effects, effects)
     check_choice(model, "panel model", ("lag", "error", "durbin", "sdem", "sac"))
     check_choice(effects, "effects", ("unit", "time", "twoway", "random"))
+    if dynamic:
+        from spatialecon.regression.panel_dynamic import _fit_panel_dynamic
+
+        correction = "yu-de-jong-lee" if correction is None else correction
+        check_choice(correction, "correction of a dynamic panel", ("yu-de-jong-lee", "none"))
+        if variance != "information":
+            raise RegressionError("the dynamic panel reports the inverse information matrix; "
+                                  "variance='cluster' is available for static fixed effects")
+        return _fit_panel_dynamic(panel, y, X, w, model=model, effects=effects,
+                                  correction=correction, durbin=durbin, years=years,
+                                  transform=transform, impacts=impacts, draws=draws, seed=seed)
+    correction = "lee-yu" if correction is None else correction
     check_choice(correction, "correction", ("lee-yu", "none"))
+    check_choice(variance, "variance", ("information", "cluster"))
+    if variance == "cluster" and effects == "random":
+        raise RegressionError("variance='cluster' is available for fixed effects; random "
+                              "effects report the inverse information matrix")
     if effects == "random":
-        if model not in ("lag", "error"):
-            raise RegressionError(f"random effects are available for the lag and error models "
-                                  f"(spreg's ML_LagRE, ML_ErrorRE), not {model!r}; use fixed "
-                                  "effects")
-        return _fit_panel_random(panel, y, X, w, model=model, years=years,
+        if model not in ("lag", "error", "durbin"):
+            raise RegressionError(f"random effects are available for the lag, error and "
+                                  f"Durbin (SDM) models (spreg's ML_LagRE, ML_ErrorRE), not "
+                                  f"{model!r}; use fixed effects")
+        return _fit_panel_random(panel, y, X, w, model=model, durbin=durbin, years=years,
                                 transform=transform, impacts=impacts, draws=draws, seed=seed)
     return _fit_panel_fixed(panel, y, X, w, model=model, effects=effects,
                             correction=correction, durbin=durbin, years=years,
-                            transform=transform, impacts=impacts, draws=draws, seed=seed)
+                            transform=transform, impacts=impacts, draws=draws, seed=seed,
+                            variance=variance)
 
 
 def _fit_panel_fixed(panel: pd.DataFrame, y: str, X: Any, w: W, *, model: str, effects: str,
                      correction: Correction, durbin: Sequence[str] | None,
                      years: Sequence[int] | None, transform: str | None,
-                     impacts: ImpactsMethod | None, draws: int, seed: int | None
-                     ) -> RegressionResult:
+                     impacts: ImpactsMethod | None, draws: int, seed: int | None,
+                     variance: str = "information") -> RegressionResult:
     y_name, x_names = _spec(y, X)
     tw = _prepare_weights(w, transform)
     _check_islands(tw, None)
@@ -216,7 +249,8 @@ def _fit_panel_fixed(panel: pd.DataFrame, y: str, X: Any, w: W, *, model: str, e
                   _demean(yv, effects).ravel(), y_name,
                   len(names_out) + 1 + (N if effects != "time" else 0)
                   + (T if effects != "unit" else 0), "unit-years")
-    fitted = fit_fixed_effects(yv, Z, tw, model=model, effects=effects, correction=correction)
+    fitted = fit_fixed_effects(yv, Z, tw, model=model, effects=effects, correction=correction,
+                               variance=variance)
     params = [fitted.beta]
     if model in ("lag", "durbin", "sac"):
         names_out, kinds = [*names_out, "rho"], [*kinds, "rho"]
@@ -306,9 +340,16 @@ def _fit_panel_random(
     impacts: ImpactsMethod | None,
     draws: int,
     seed: int | None,
+    durbin: Sequence[str] | None = None,
 ) -> RegressionResult:
-    """Random-effects lag and error panels through spreg, with the workarounds of the
-    package docstring."""
+    """Random-effects lag, error and Durbin panels through spreg, with the workarounds of the
+    package docstring.
+
+    The random-effects SDM is the random-effects lag model with the lags W x of the
+    ``durbin`` regressors (default all) added to the regressors, year by year
+    ((I_T ⊗ W) X, stacked year-major as y): spreg's ``ML_LagRE`` takes them as ordinary
+    regressors (Elhorst 2014, §3.4; xsmle's ``sdm, re``). They are named ``W_x`` with kind
+    ``wx``, so the impacts include them."""
     import spreg
 
     if not hasattr(spreg, "ML_LagRE"):
@@ -320,11 +361,25 @@ def _fit_panel_random(
     _check_ml_weights(tw.sparse.tocsr())
     wide, year_list = panel_arrays(panel, [y_name, *x_names], tw, years)
     N, T = tw.n, len(year_list)
+    lagged: list[str] = []
+    if model == "durbin":
+        lagged = list(x_names) if durbin is None else [str(v) for v in durbin]
+        unknown = [v for v in lagged if v not in x_names]
+        if unknown:
+            raise RegressionError(f"durbin= names {unknown}, which are not regressors "
+                                  f"({list(x_names)})")
+    elif durbin is not None:
+        raise RegressionError(f"durbin= is for the Durbin models ('durbin', 'sdem'), not "
+                              f"{model!r}")
     yv = wide[[y_name]].to_numpy()
     xv = wide[x_names].to_numpy()
-    _check_design(np.column_stack([np.ones(len(wide)), xv]), [CONSTANT, *x_names],
-                  yv.ravel(), y_name, len(x_names) + 3, "unit-years")
-    names = {"name_y": y_name, "name_x": list(x_names)}
+    if lagged:  # (I_T ⊗ W) x, year-major like the data
+        lags = _lag(tw.sparse.tocsr(), wide[lagged].to_numpy().reshape(T, N, len(lagged)))
+        xv = np.column_stack([xv, lags.reshape(N * T, len(lagged))])
+    regressors = [*x_names, *(f"W_{v}" for v in lagged)]
+    _check_design(np.column_stack([np.ones(len(wide)), xv]), [CONSTANT, *regressors],
+                  yv.ravel(), y_name, len(regressors) + 3, "unit-years")
+    names = {"name_y": y_name, "name_x": regressors}
     conventions: dict[str, Any] = {
         "weights": describe_weights(tw), "transform": tw.transform,
         "spreg": _spreg_version(), "units": N, "years": year_list,
@@ -332,8 +387,11 @@ def _fit_panel_random(
         "variance": "inverse of the analytical information matrix (spreg)",
         "aic": _AIC_CONVENTION,
     }
-    cls = _RANDOM_CLASSES[model]
-    kwargs = {"spat_impacts": None} if model == "lag" else {}
+    if model == "durbin":
+        conventions["durbin"] = lagged
+    lag_form = model in ("lag", "durbin")
+    cls = _RANDOM_CLASSES["lag" if lag_form else model]
+    kwargs = {"spat_impacts": None} if lag_form else {}
     Wm = tw.sparse.tocsr()
     if cls == "ML_ErrorRE":
         # spreg workaround 2 (module docstring).
@@ -346,10 +404,10 @@ def _fit_panel_random(
             + ", and its variance of sigma2_u is not the inverse information)")
     else:
         reg = _spreg(cls, yv, xv, tw, **kwargs, **names)
-    names_out = [CONSTANT, *x_names, "rho" if model == "lag" else "lambda",
-                 "phi" if model == "lag" else "sigma2_u"]
-    kinds = ["const", *(["x"] * len(x_names)), "rho" if model == "lag" else "lambda",
-             "variance"]
+    names_out = [CONSTANT, *regressors, "rho" if lag_form else "lambda",
+                 "phi" if lag_form else "sigma2_u"]
+    kinds = ["const", *(["x"] * len(x_names)), *(["wx"] * len(lagged)),
+             "rho" if lag_form else "lambda", "variance"]
     betas = np.asarray(reg.betas, dtype=float).ravel()
     if len(betas) != len(names_out):
         raise RuntimeError(f"unexpected spreg coefficient layout {reg.name_x}")
@@ -362,7 +420,7 @@ def _fit_panel_random(
     result = RegressionResult(
         model=model, method="ml", y=y_name, x=list(x_names), n=N * T,
         coefficients=coefficients, vcov=vcov,
-        rho=float(coefficients.loc["rho", "estimate"]) if model == "lag" else None,
+        rho=float(coefficients.loc["rho", "estimate"]) if lag_form else None,
         lam=float(coefficients.loc["lambda", "estimate"]) if model == "error" else None,
         logl=logl, aic=aic, sc=sc, pseudo_r2=_float(getattr(reg, "pr2", np.nan)),
         pseudo_r2_e=_float(getattr(reg, "pr2_e", np.nan)), r2=np.nan,
@@ -372,7 +430,7 @@ def _fit_panel_random(
         conventions={**conventions, "effects": "random"}, spreg=reg, effects="random",
         label=f"{_LABELS[model]}-RE", _w=tw,
     )
-    if impacts is not None and model == "lag":
+    if impacts is not None and lag_form:
         result.impacts = compute_impacts(result, method=impacts, draws=draws, seed=seed)
     return result
 

@@ -38,6 +38,7 @@ from spatialecon.regression.impacts import _spectrum
 
 FixedEffects = Literal["unit", "time", "twoway"]
 Correction = Literal["lee-yu", "none"]
+Variance = Literal["information", "cluster"]
 
 _BOUNDARY = 1e-4  # |estimate − bound| below this: "at the boundary" warning
 
@@ -162,7 +163,8 @@ class _Likelihood:
 
 
 def fit_fixed_effects(y: np.ndarray, Z: np.ndarray, w: W, *, model: str,
-                      effects: FixedEffects, correction: Correction) -> PanelFit:
+                      effects: FixedEffects, correction: Correction,
+                      variance: Variance = "information") -> PanelFit:
     """Estimate one fixed-effects spatial panel.
 
     Parameters
@@ -177,6 +179,12 @@ def fit_fixed_effects(y: np.ndarray, Z: np.ndarray, w: W, *, model: str,
         ``"lag"``/``"durbin"`` (ρ), ``"error"``/``"sdem"`` (λ) or ``"sac"`` (both).
     effects, correction
         See the module docstring.
+    variance
+        ``"information"``: the inverse information matrix (module docstring).
+        ``"cluster"``: cluster-robust by unit, the sandwich H⁻¹(Σᵢ sᵢsᵢ')H⁻¹ · N/(N − 1) with
+        H⁻¹ that inverse and sᵢ the score of unit i summed over its periods
+        (:func:`_unit_scores`) — robust to heteroskedasticity across units and to any
+        correlation of a unit's errors over time, as Stata's ``vce(cluster id)``.
     """
     like = _Likelihood(y, Z, w, effects, correction)
     lo, hi = like.bounds
@@ -208,26 +216,32 @@ def fit_fixed_effects(y: np.ndarray, Z: np.ndarray, w: W, *, model: str,
         def full(p: np.ndarray) -> float:
             return like.full(p[:-3], p[-3], p[-2], p[-1])
 
-        info = -_numerical_hessian(full, params)
-        vcov = np.linalg.inv(info)[:-1, :-1]
-        variance = "observed information (numerical Hessian of the full log-likelihood)"
+        inverse = np.linalg.inv(-_numerical_hessian(full, params))
+        how = "observed information (numerical Hessian of the full log-likelihood)"
     else:
-        vcov = _information_inverse(like, beta, rho if has_rho else lam, sigma2, has_rho)
-        variance = ("inverse of the analytical information matrix"
-                    + (" in the Lee–Yu transformed space" if correction == "lee-yu" else
-                       " of the direct likelihood (Elhorst)"))
+        inverse = _information_inverse(like, beta, rho if has_rho else lam, sigma2, has_rho)
+        how = ("inverse of the analytical information matrix"
+               + (" in the Lee–Yu transformed space" if correction == "lee-yu" else
+                  " of the direct likelihood (Elhorst)"))
+    if variance == "cluster":
+        scores = _unit_scores(like, beta, rho, lam, sigma2, has_rho, has_lam)
+        meat = scores.T @ scores * like.N / (like.N - 1)
+        inverse = inverse @ meat @ inverse
+        how = (f"cluster-robust by unit ({like.N} clusters, N/(N − 1) adjustment): sandwich "
+               f"of the {how} and the unit scores")
+    vcov = inverse[:-1, :-1]
     residual = e.reshape(like.T, like.N)
     unit, time_, intercept = _recover_effects(y, Z, like.Wm, beta, rho, effects)
     return PanelFit(beta=beta, rho=rho, lam=lam, sigma2=sigma2, logl=logl, vcov=vcov,
                     residuals=residual, fitted=like.y.reshape(like.T, like.N) - residual,
                     unit_effects=unit, time_effects=time_, intercept=intercept,
-                    n_effective=like.n, variance=variance, bounds=(lo, hi))
+                    n_effective=like.n, variance=how, bounds=(lo, hi))
 
 
 def _information_inverse(like: _Likelihood, beta: np.ndarray, a: float, sigma2: float,
                          lag: bool) -> np.ndarray:
-    """Inverse information of (β, a) — a = ρ (lag forms) or λ (error forms) — with σ²
-    concentrated out of the block inverse (Lee & Yu 2010; Elhorst 2014, ch. 3)."""
+    """Inverse information of (β, a, σ²) — a = ρ (lag forms) or λ (error forms) — (Lee & Yu
+    2010; Elhorst 2014, ch. 3); the coefficient tables drop the σ² row and column."""
     k = len(beta)
     tr_g, tr_gg, tr_gtg = like.traces(a)
     t = like.t_ld
@@ -245,7 +259,39 @@ def _information_inverse(like: _Likelihood, beta: np.ndarray, a: float, sigma2: 
         info[k, k] = t * (tr_gg + tr_gtg)
     info[k, k + 1] = info[k + 1, k] = t * tr_g / sigma2
     info[k + 1, k + 1] = like.n / (2 * sigma2**2)
-    return np.linalg.inv(info)[:-1, :-1]
+    return np.linalg.inv(info)
+
+
+def _unit_scores(like: _Likelihood, beta: np.ndarray, rho: float, lam: float, sigma2: float,
+                 has_rho: bool, has_lam: bool) -> np.ndarray:
+    """The score of each unit, summed over its periods: an (N, p) array for (β, ρ?, λ?, σ²).
+
+    With ε = y − (ρ + λ)Wy + ρλWWy − (Z − λWZ)β on the demeaned data, each observation
+    contributes −ε ∂ε/∂θ / σ² to the scores of β, ρ, λ and (ε² − σ²·n/(NT)) / (2σ⁴) to that of
+    σ² (n = the likelihood's effective observations). The log-determinant t·ln|I − aW| is not
+    a sum over units; its derivative −t·tr(G), G = W(I − aW)⁻¹, is split by the diagonal, unit
+    i taking −t·G_ii (what a unit's own feedback contributes). The scores sum to zero at the
+    estimates."""
+    T, N = like.T, like.N
+    e = (like.y - (rho + lam) * like.wy + rho * lam * like.wwy
+         - (like.Z - lam * like.WZ) @ beta)
+    per_obs = [(like.Z - lam * like.WZ) * e[:, None] / sigma2]
+    dense = like.Wm.toarray()
+
+    def feedback(a: float) -> np.ndarray:
+        G = np.linalg.solve((np.eye(N) - a * dense).T, dense.T).T
+        share = np.diag(G) - (1 / (N * (1 - a)) if like.minus_one else 0.0)  # −ln(1 − a)
+        return like.t_ld * share / T  # per unit and period
+
+    if has_rho:
+        d_rho = like.wy - lam * like.wwy
+        per_obs.append((d_rho * e / sigma2 - np.tile(feedback(rho), T))[:, None])
+    if has_lam:
+        d_lam = like.wy - rho * like.wwy - like.WZ @ beta
+        per_obs.append((d_lam * e / sigma2 - np.tile(feedback(lam), T))[:, None])
+    per_obs.append(((e**2 - sigma2 * like.n / (N * T)) / (2 * sigma2**2))[:, None])
+    stacked = np.hstack(per_obs).reshape(T, N, -1)  # year-major, like the data
+    return stacked.sum(axis=0)
 
 
 def _recover_effects(y: np.ndarray, Z: np.ndarray, Wm: sparse.csr_matrix, beta: np.ndarray,

@@ -41,7 +41,26 @@ _STAT_ROWS = {
     "pseudo_r2": ("Pseudo R²", "{:.4f}"),
     "sig2": ("σ²", "{:.4f}"),
 }
-_SPATIAL_LABELS = {"rho": "ρ (W·y)", "lambda": "λ (W·u)"}
+_SPATIAL_LABELS = {"tau": "τ (y, t−1)", "eta": "η (W·y, t−1)", "rho": "ρ (W·y)",
+                   "lambda": "λ (W·u)"}
+
+
+def _impact_cells(table: pd.DataFrame | None) -> dict[tuple[str, str], tuple[float, ...]]:
+    """(section, variable) → (estimate, se, p) of an impacts table: sections "Direct impacts"
+    … for static models, "Short-run direct impacts" … for dynamic ones (whose table has a
+    ``horizon`` level)."""
+    if table is None:
+        return {}
+    cells = {}
+    for key, row in table.iterrows():
+        if len(key) == 3:
+            variable, horizon, effect = key
+            title = f"{horizon.capitalize()}-run {effect} impacts"
+        else:
+            variable, effect = key
+            title = f"{effect.capitalize()} impacts"
+        cells[(title, variable)] = (float(row["estimate"]), float(row["se"]), float(row["p"]))
+    return cells
 
 
 @dataclass
@@ -240,7 +259,7 @@ def compare(
     has_constant = any(CONSTANT in r.coefficients.index for r in results)
     if has_constant:
         terms = [CONSTANT, *terms] if constant == "first" else [*terms, CONSTANT]
-    spatial = [t for t in ("rho", "lambda") if any(t in r.coefficients.index for r in results)]
+    spatial = [t for t in _SPATIAL_LABELS if any(t in r.coefficients.index for r in results)]
     fmt = f"{{:.{digits}f}}"
     rows: list[tuple[str, list[str], str]] = []
 
@@ -268,20 +287,13 @@ def compare(
     for term in spatial:
         add_pair(_SPATIAL_LABELS[term], [lookup(r, term) for r in results])
     if impacts:
-        variables = [v for v in dict.fromkeys(v for r in results for v in r.x)]
-        for effect in ("direct", "indirect", "total"):
-            rows.append((f"{effect.capitalize()} impacts", [""] * len(results), "section"))
+        per_model = [_impact_cells(r.impacts) for r in results]
+        sections = list(dict.fromkeys(title for cells in per_model for title, _ in cells))
+        variables = list(dict.fromkeys(v for r in results for v in r.x))
+        for title in sections:
+            rows.append((title, [""] * len(results), "section"))
             for v in variables:
-                values = []
-                for r in results:
-                    table = r.impacts
-                    if table is None or (v, effect) not in table.index:
-                        values.append(None)
-                    else:
-                        row = table.loc[(v, effect)]
-                        values.append((float(row["estimate"]), float(row["se"]),
-                                       float(row["p"])))
-                add_pair(v, values)
+                add_pair(v, [cells.get((title, v)) for cells in per_model])
     for stat in stats:
         label, stat_fmt = _STAT_ROWS[stat]
         values = [getattr(r, stat) for r in results]

@@ -34,6 +34,7 @@ from spatialecon.sections import (  # noqa: F401
     panels,
     printed,
     regression,
+    spatial_panel,
     web,
 )
 from spatialecon.sections._registry import SectionSpec, register, registered

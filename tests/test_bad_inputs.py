@@ -30,7 +30,7 @@ from spatialecon.inequality import theil
 from spatialecon.maps import classed, folium_map
 from spatialecon.panel import read_panel
 from spatialecon.raster import from_array, zonal_stats
-from spatialecon.regression import fit
+from spatialecon.regression import fit, fit_panel, spatial_panel_tests
 from spatialecon.validation import SpatialEconError
 from spatialecon.weights import contiguity, distance_weights
 
@@ -92,6 +92,26 @@ def _projected_island(_: Path) -> object:
     w = contiguity(layer)
     assert w.meta["repaired_islands"] == {200000: 180000} and not w.islands
     return w
+
+
+def _spatial_panel(years: int = 4) -> pd.DataFrame:
+    """A balanced tidy panel on GRID's 16 units: y, x varying over units and years, c constant
+    over time within each unit, trend the same for every unit in a year."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for t, year in enumerate(range(2016, 2016 + years)):
+        for k, code in enumerate(GRID.index):
+            rows += [(code, year, "y", rng.normal()), (code, year, "x", rng.normal()),
+                     (code, year, "c", float(k)), (code, year, "trend", float(t)),
+                     (code, year, "common", float(year))]
+    return pd.DataFrame(rows, columns=["adcode", "year", "variable", "value"])
+
+
+SPATIAL_PANEL = _spatial_panel()
+ISLAND = GRID.index[-1]  # cut off from the others: an island in the panel's weights
+ISLAND_W = libpysal.weights.W({k: [] if k == ISLAND else [j for j in W.neighbors[k]
+                                                           if j != ISLAND]
+                               for k in GRID.index}, silence_warnings=True)
 
 
 def _with(column: str, unit: int, value: float) -> gpd.GeoDataFrame:
@@ -193,6 +213,25 @@ CASES = [
          "+inf at 110000 (2019)"),
     Case("fixed_effects", "effects='both'", lambda _: fixed_effects(TIDY, "y ~ x",
                                                                     effects="both"), "both"),
+    Case("fit_panel", "a unit-year missing (unbalanced)", lambda _: fit_panel(
+        SPATIAL_PANEL[~((SPATIAL_PANEL["adcode"] == 120000) & (SPATIAL_PANEL["year"] == 2017)
+                        & (SPATIAL_PANEL["variable"] == "x"))], "y ~ x", W),
+         "x for 120000 in 2017"),
+    Case("fit_panel", "a regressor constant over time, unit effects", lambda _: fit_panel(
+        SPATIAL_PANEL, "y ~ x + c", W, effects="unit"), "c does not vary over time"),
+    Case("fit_panel", "a regressor common to all units, time effects", lambda _: fit_panel(
+        SPATIAL_PANEL, "y ~ x + common", W, effects="time"), "common is the same for every"),
+    Case("fit_panel", "a dynamic model on 2 years", lambda _: fit_panel(
+        _spatial_panel(2), "y ~ x", W, dynamic=True), "at least 3"),
+    Case("fit_panel", "weights with an island", lambda _: fit_panel(
+        SPATIAL_PANEL, "y ~ x", ISLAND_W), "260000"),
+    Case("fit_panel", "effects='both'", lambda _: fit_panel(SPATIAL_PANEL, "y ~ x", W,
+                                                            effects="both"), "'both'"),
+    Case("fit_panel", "ρ at the bound of its range (y a common trend)", lambda _: fit_panel(
+        SPATIAL_PANEL, "trend ~ x", W, effects="unit", impacts=None), "at the boundary",
+         warns=True),
+    Case("spatial_panel_tests", "alpha=1.5", lambda _: spatial_panel_tests(
+        SPATIAL_PANEL, "y ~ x", W, alpha=1.5), "1.5"),
     Case("zonal_stats", "a +inf cell inside a polygon", lambda tmp: zonal_stats(
         _raster(tmp, np.inf), RASTER_UNITS), "+inf at 110000"),
     Case("zonal_stats", "a statistic called 'average'", lambda tmp: zonal_stats(

@@ -64,6 +64,7 @@ from spatialecon.regression._common import (
     ANSELIN_RULE,
     CONSTANT,
     DEFAULT_COMPARISON,
+    EstimationWarning,
     RegressionError,
     parse_formula,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "DEFAULT_COMPARISON",
     "ComparisonTable",
     "Diagnostics",
+    "EstimationWarning",
     "PanelTests",
     "RegressionError",
     "RegressionResult",

@@ -61,6 +61,11 @@ class RegressionError(SpatialEconError):
     """Input a model cannot be estimated from; the message names the units, years or columns."""
 
 
+class EstimationWarning(UserWarning):
+    """An estimate was computed but should not be trusted as it stands: a spatial parameter at
+    the bound of its feasible range, a non-stable dynamic process."""
+
+
 # ---------------------------------------------------------------------------- spreg calls
 
 

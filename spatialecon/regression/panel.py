@@ -100,10 +100,25 @@ def panel_arrays(panel: pd.DataFrame, variables: Sequence[str], w: W,
         raise RegressionError(
             f"the panel has gaps — {len(cells)} missing unit-year value(s) "
             f"({', '.join(f'{v}: {c}' for v, c in by_var.items())}): {shown}"
-            f"{' …' if len(cells) > 10 else ''}. spreg's panel estimators need a balanced "
-            "panel: fill or interpolate the values, or drop those units or years")
+            f"{' …' if len(cells) > 10 else ''}. Spatial panel estimators need a balanced "
+            f"panel: fill or interpolate the values, or {_balanced_subsets(gaps, ids, year_list)}")
     wide.columns.name = None
     return wide.astype(float), year_list
+
+
+def _balanced_subsets(gaps: pd.DataFrame, ids: list, years: list[int]) -> str:
+    """The two balanced subsets a gappy panel offers: without the units that have gaps (the
+    weights restricted to the rest), or without the years that have them (``years=``)."""
+    gappy = gaps.any(axis=1)
+    bad_units = sorted({a for (_, a), g in gappy.items() if g}, key=ids.index)
+    bad_years = sorted({y for (y, _), g in gappy.items() if g})
+    keep_years = [y for y in years if y not in bad_years]
+    options = [f"drop the {len(bad_units)} unit(s) with gaps ({_units(bad_units)}) for a "
+               f"balanced panel of {len(ids) - len(bad_units)} units × {len(years)} years"]
+    if len(keep_years) >= 2:
+        options.append(f"pass years={keep_years} for {len(ids)} units × {len(keep_years)} "
+                       "years")
+    return "; or ".join(options)
 
 
 def fit_panel(

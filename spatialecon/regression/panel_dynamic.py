@@ -62,6 +62,7 @@ from scipy.sparse.linalg import splu
 from spatialecon.regression._common import (
     _AIC_CONVENTION,
     _LABELS,
+    EstimationWarning,
     RegressionError,
     _check_design,
     _check_islands,
@@ -183,7 +184,7 @@ def fit_dynamic(y: np.ndarray, Z: np.ndarray, w: W, *, effects: DynamicEffects =
     if min(rho_raw - lo, hi - rho_raw) < _BOUNDARY:
         warnings.warn(f"rho = {rho_raw:.6f} is at the boundary of its feasible range "
                       f"({lo:.4f}, {hi:.4f}): the likelihood has no interior maximum",
-                      RuntimeWarning, stacklevel=3)
+                      EstimationWarning, stacklevel=3)
     delta_raw, e = like.solve(rho_raw, 0.0)
     sigma2_raw = float(e @ e / like.n)
     logl = like.concentrated(rho_raw, 0.0)
@@ -200,7 +201,7 @@ def fit_dynamic(y: np.ndarray, Z: np.ndarray, w: W, *, effects: DynamicEffects =
             warnings.warn(f"the estimates imply a non-stable process (spectral radius of "
                           f"(I − ρW)⁻¹(τI + ηW) = {radius:.4f} ≥ 1; for row-standardised W, "
                           "τ + ρ + η ≥ 1): the Yu–de Jong–Lee correction assumes stability "
-                          "and is unreliable here", RuntimeWarning, stacklevel=3)
+                          "and is unreliable here", EstimationWarning, stacklevel=3)
         # info_raw = nT·Σ, so Σ⁻¹a/T = n·info⁻¹a and Σ⁻¹b/n = T·info⁻¹b
         step = like.N * np.linalg.solve(info_raw, _bias_terms(omega, delta_raw, rho_raw,
                                                               sigma2_raw, k))

@@ -33,7 +33,7 @@ import numpy as np
 from libpysal.weights import W
 from scipy import optimize, sparse
 
-from spatialecon.regression._common import RegressionError, _numerical_hessian
+from spatialecon.regression._common import EstimationWarning, RegressionError, _numerical_hessian
 from spatialecon.regression.impacts import _spectrum
 
 FixedEffects = Literal["unit", "time", "twoway"]
@@ -205,7 +205,7 @@ def fit_fixed_effects(y: np.ndarray, Z: np.ndarray, w: W, *, model: str,
         if used and min(value - lo, hi - value) < _BOUNDARY:
             warnings.warn(f"{name} = {value:.6f} is at the boundary of its feasible range "
                           f"({lo:.4f}, {hi:.4f}): the likelihood has no interior maximum; "
-                          "check the weights and the specification", RuntimeWarning,
+                          "check the weights and the specification", EstimationWarning,
                           stacklevel=3)
     beta, e = like.solve(rho, lam)
     sigma2 = float(e @ e / like.n)

@@ -225,5 +225,6 @@ def test_bad_inputs_name_the_problem(weights, data):
         R.fit_panel(panel, "gdp ~ inv", w, dynamic=True, correction="lee-yu")
     with pytest.raises(R.RegressionError, match="uses W1 = 1"):
         R.fit_panel(panel, "gdp ~ inv", w, dynamic=True, transform=None)
-    with pytest.raises(R.RegressionError, match="durbin= is for model='durbin'"):
+    with pytest.raises(R.RegressionError,
+                       match=r"durbin= is for the Durbin models \('durbin'\), not 'lag'"):
         R.fit_panel(panel, "gdp ~ inv", w, dynamic=True, durbin=["inv"])

@@ -106,6 +106,23 @@ def panel_arrays(panel: pd.DataFrame, variables: Sequence[str], w: W,
     return wide.astype(float), year_list
 
 
+def durbin_lags(model: str, durbin: Sequence[str] | None, x_names: Sequence[str],
+                durbin_models: Sequence[str]) -> list[str]:
+    """The regressors whose spatial lags W x enter: all of them for a Durbin model unless
+    ``durbin=`` names a subset (xsmle's ``durbin(varlist)``), none otherwise."""
+    if model not in durbin_models:
+        if durbin is not None:
+            raise RegressionError(f"durbin= is for the Durbin models "
+                                  f"({', '.join(map(repr, durbin_models))}), not {model!r}")
+        return []
+    lagged = list(x_names) if durbin is None else [str(v) for v in durbin]
+    unknown = [v for v in lagged if v not in x_names]
+    if unknown:
+        raise RegressionError(f"durbin= names {unknown}, which are not regressors "
+                              f"({list(x_names)})")
+    return lagged
+
+
 def _balanced_subsets(gaps: pd.DataFrame, ids: list, years: list[int]) -> str:
     """The two balanced subsets a gappy panel offers: without the units that have gaps (the
     weights restricted to the rest), or without the years that have them (``years=``)."""
@@ -242,16 +259,7 @@ def _fit_panel_fixed(panel: pd.DataFrame, y: str, X: Any, w: W, *, model: str, e
     _check_islands(tw, None)
     wide, year_list = panel_arrays(panel, [y_name, *x_names], tw, years)
     N, T = tw.n, len(year_list)
-    lagged: list[str] = []
-    if model in ("durbin", "sdem"):
-        lagged = list(x_names) if durbin is None else [str(v) for v in durbin]
-        unknown = [v for v in lagged if v not in x_names]
-        if unknown:
-            raise RegressionError(f"durbin= names {unknown}, which are not regressors "
-                                  f"({list(x_names)})")
-    elif durbin is not None:
-        raise RegressionError(f"durbin= is for the Durbin models ('durbin', 'sdem'), not "
-                              f"{model!r}")
+    lagged = durbin_lags(model, durbin, x_names, ("durbin", "sdem"))
     cube = wide.to_numpy().reshape(T, N, -1)  # year-major, units in w.id_order
     yv, xv = cube[:, :, 0], cube[:, :, 1:]
     _check_within_variation(xv, list(x_names), effects, tw, year_list)
@@ -376,16 +384,7 @@ def _fit_panel_random(
     _check_ml_weights(tw.sparse.tocsr())
     wide, year_list = panel_arrays(panel, [y_name, *x_names], tw, years)
     N, T = tw.n, len(year_list)
-    lagged: list[str] = []
-    if model == "durbin":
-        lagged = list(x_names) if durbin is None else [str(v) for v in durbin]
-        unknown = [v for v in lagged if v not in x_names]
-        if unknown:
-            raise RegressionError(f"durbin= names {unknown}, which are not regressors "
-                                  f"({list(x_names)})")
-    elif durbin is not None:
-        raise RegressionError(f"durbin= is for the Durbin models ('durbin', 'sdem'), not "
-                              f"{model!r}")
+    lagged = durbin_lags(model, durbin, x_names, ("durbin",))
     yv = wide[[y_name]].to_numpy()
     xv = wide[x_names].to_numpy()
     if lagged:  # (I_T ⊗ W) x, year-major like the data

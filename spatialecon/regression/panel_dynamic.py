@@ -354,6 +354,7 @@ def _fit_panel_dynamic(panel: pd.DataFrame, y: str, X: Any, w: W, *, model: str,
     from spatialecon.regression.panel import (
         _check_within_variation,
         _within_r2,
+        durbin_lags,
         panel_arrays,
     )
 
@@ -375,15 +376,7 @@ def _fit_panel_dynamic(panel: pd.DataFrame, y: str, X: Any, w: W, *, model: str,
             f"a dynamic panel needs at least 3 years, got {year_list}: the first year is lost "
             "as the initial condition y_(t-1), and the unit effects need at least two of the "
             "remaining periods to be estimable")
-    lagged: list[str] = []
-    if model == "durbin":
-        lagged = list(x_names) if durbin is None else [str(v) for v in durbin]
-        unknown = [v for v in lagged if v not in x_names]
-        if unknown:
-            raise RegressionError(f"durbin= names {unknown}, which are not regressors "
-                                  f"({list(x_names)})")
-    elif durbin is not None:
-        raise RegressionError("durbin= is for model='durbin', not 'lag'")
+    lagged = durbin_lags(model, durbin, x_names, ("durbin",))
     wide, year_list = panel_arrays(panel, [y_name, *x_names], tw, years)
     N, T0 = tw.n, len(year_list)
     cube = wide.to_numpy().reshape(T0, N, -1)

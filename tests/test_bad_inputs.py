@@ -21,12 +21,20 @@ import shapely
 from affine import Affine
 
 from spatialecon.autocorrelation import global_moran, local_moran
+from spatialecon.centrography import mean_centre, std_ellipse
+from spatialecon.dynamics import (
+    beta_convergence,
+    kernel_density,
+    markov,
+    sigma_convergence,
+    spatial_markov,
+)
 from spatialecon.econometrics import fixed_effects
 from spatialecon.efficiency import dea
 from spatialecon.geodata import regions
 from spatialecon.geodetector import factor_detector
 from spatialecon.indices import entropy_weights
-from spatialecon.inequality import theil
+from spatialecon.inequality import dagum_gini, theil
 from spatialecon.maps import classed, folium_map
 from spatialecon.panel import read_panel
 from spatialecon.raster import from_array, zonal_stats
@@ -112,6 +120,12 @@ ISLAND = GRID.index[-1]  # cut off from the others: an island in the panel's wei
 ISLAND_W = libpysal.weights.W({k: [] if k == ISLAND else [j for j in W.neighbors[k]
                                                            if j != ISLAND]
                                for k in GRID.index}, silence_warnings=True)
+
+
+_Y = SPATIAL_PANEL[SPATIAL_PANEL["variable"] == "y"]
+# positive values of GRID's units by (adcode, year), as the disparity tools take them
+LEVELS = _Y.set_index(["adcode", "year"])["value"].abs().add(1.0).rename("y")
+HALVES = pd.Series({code: "west" if k % 4 < 2 else "east" for k, code in enumerate(GRID.index)})
 
 
 def _with(column: str, unit: int, value: float) -> gpd.GeoDataFrame:
@@ -232,6 +246,26 @@ CASES = [
          warns=True),
     Case("spatial_panel_tests", "alpha=1.5", lambda _: spatial_panel_tests(
         SPATIAL_PANEL, "y ~ x", W, alpha=1.5), "1.5"),
+    Case("dagum_gini", "a negative value", lambda _: dagum_gini(
+        LEVELS.where(LEVELS.index != (130000, 2017), -1.0), HALVES), "130000"),
+    Case("dagum_gini", "a group with one unit", lambda _: dagum_gini(
+        LEVELS, HALVES.where(HALVES.index != 110000, "alone")), "alone", warns=True),
+    Case("kernel_density", "bandwidth='wide'", lambda _: kernel_density(
+        LEVELS, bandwidth="wide"), "wide"),
+    Case("markov", "a panel with one year", lambda _: markov(
+        LEVELS[LEVELS.index.get_level_values("year") == 2016], k=3), "one year"),
+    Case("markov", "a year missing for some units", lambda _: markov(
+        LEVELS.drop((140000, 2018)), k=3), "140000"),
+    Case("spatial_markov", "weights with an island", lambda _: spatial_markov(
+        LEVELS, ISLAND_W, k=3), "260000"),
+    Case("sigma_convergence", "a zero value with measure='sd_log'", lambda _: sigma_convergence(
+        LEVELS.where(LEVELS.index != (150000, 2019), 0.0), measure="sd_log"), "150000"),
+    Case("beta_convergence", "a panel with one year", lambda _: beta_convergence(
+        LEVELS[LEVELS.index.get_level_values("year") == 2016], "y"), "2016"),
+    Case("mean_centre", "a negative weight", lambda _: mean_centre(
+        GRID, LEVELS.where(LEVELS.index != (160000, 2016), -2.0)), "160000"),
+    Case("std_ellipse", "method='standard'", lambda _: std_ellipse(
+        GRID, LEVELS, method="standard"), "standard"),
     Case("zonal_stats", "a +inf cell inside a polygon", lambda tmp: zonal_stats(
         _raster(tmp, np.inf), RASTER_UNITS), "+inf at 110000"),
     Case("zonal_stats", "a statistic called 'average'", lambda tmp: zonal_stats(

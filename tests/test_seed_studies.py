@@ -113,3 +113,42 @@ def test_urbanisation_chain_runs_with_the_printed_tables(tmp_path_factory):
     assert set(factor["region"]) == {"全国", "东部", "中部", "西部"}
     moran = pd.read_csv(out / "tables" / "global_moran.csv").set_index("variable")
     assert (moran.loc["quality", "n"] == 30).all()  # 西藏 has no dimension scores
+
+
+def test_disparity_study_tables_are_the_library_numbers(tmp_path_factory):
+    """The built-in disparity study (the western panel by 西北/西南) writes the numbers the
+    library gives on the same data, and the pictures papers print."""
+    from spatialecon.centrography import mean_centre
+    from spatialecon.dynamics import beta_convergence, markov, sigma_convergence
+    from spatialecon.geodata import boundaries
+    from spatialecon.inequality import dagum_gini
+
+    out, run = _run("disparity", tmp_path_factory)
+    panel = datasets.load("west_resilience")
+    values = panel[panel["variable"] == "hq_index"].set_index(["adcode", "year"])["value"]
+    tables = out / "tables"
+    dagum = pd.read_csv(tables / "dagum_gini-west-hq_index.csv").set_index("year")
+    assert dagum.iloc[:, 0].to_numpy() == pytest.approx(
+        dagum_gini(values, "nw_sw").gini.to_numpy(), rel=1e-12)
+    beta = pd.read_csv(tables / "beta_convergence-west-hq_index.csv").set_index("model")
+    direct = beta_convergence(values, "hq_index")
+    assert beta.loc["ols", "beta"] == pytest.approx(direct.beta, rel=1e-12)
+    assert beta.loc["ols", "half_life"] == pytest.approx(direct.half_life, rel=1e-12)
+    sigma = pd.read_csv(tables / "sigma_convergence-west-hq_index.csv")
+    cv = sigma[(sigma["measure"] == "cv") & (sigma["group"] == "all")]["value"].to_numpy()
+    assert cv == pytest.approx(sigma_convergence(values, measure="cv").table["value"]
+                               .to_numpy(), rel=1e-12)
+    centre = pd.read_csv(tables / "centre-west-hq_index.csv").set_index("year")
+    ours = mean_centre(boundaries("province"), values)
+    assert centre[["lon", "lat"]].to_numpy() == pytest.approx(ours[["lon", "lat"]].to_numpy(),
+                                                              rel=1e-12)
+    chain = markov(values, k=3)
+    counts = pd.read_csv(tables / "markov-west-hq_index.csv")
+    assert len(counts) >= 3 and chain.transitions.sum() == 12 * 5
+    for name in ("centre", "kernel_density-surface", "spatial_markov", "next_class"):
+        assert (out / "maps" / f"{name}-west-hq_index.png").stat().st_size > 30_000
+    report = (out / "report.html").read_text(encoding="utf-8")
+    for title in ("Dagum Gini decomposition", "Distribution dynamics", "Convergence",
+                  "Centre of gravity"):
+        assert title in report
+    assert {"Dagum Gini decomposition", "convergence"} <= set(run.timings)

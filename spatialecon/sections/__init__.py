@@ -25,7 +25,11 @@ from __future__ import annotations
 # Importing a section module registers it; the order of these lines does not matter (each
 # section has its ``order``).
 from spatialecon.sections import (  # noqa: F401
+    centre,
+    convergence,
     coupling,
+    dagum,
+    distribution,
     econometrics,
     geodetector,
     inequality,

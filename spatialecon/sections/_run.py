@@ -88,6 +88,20 @@ def panel_data(spec: PanelSpec) -> pd.DataFrame:
     return panel[panel["variable"].isin(spec.variables)]
 
 
+def panel_values(study: Study, section: str, config: dict) -> tuple[PanelSpec, str, pd.Series]:
+    """The values a section analyses: ``variable`` of the ``[[panels]]`` entry it names, as a
+    Series by (adcode, year) (what the disparity and dynamics functions take)."""
+    spec = panel_spec(study, section, config.get("panel"))
+    variable = config.get("variable", spec.variables[0])
+    if variable not in spec.variables:
+        raise StudyError(f"[{section}] variable {variable!r} is not one of panel "
+                         f"{spec.name!r}'s variables ({', '.join(spec.variables)})")
+    data = panel_data(spec)
+    rows = data[data["variable"] == variable]
+    values = rows.set_index(["adcode", "year"])["value"].astype(float) * spec.scale
+    return spec, variable, values.rename(variable)
+
+
 def study_weights(study: Study, kind: str, units: pd.Index):
     """Contiguity or distance weights among ``units`` (the units that have data)."""
     from spatialecon.weights import capital_distance, contiguity, point_distance

@@ -503,17 +503,15 @@ def counties():
 
 
 @pytest.mark.slow
-def test_county_page_size_and_time(counties, tmp_path):
-    html_choropleth(counties.iloc[:50], "area_km2", tmp_path / "warm.html")  # caches warm
-    start = time.perf_counter()
+def test_county_page_size(counties, tmp_path):
+    # its write time is measured by `make bench` (bench_html_maps), not asserted here: a
+    # timed test fails on a busy machine without anything being wrong
     path = html_choropleth(counties, "area_km2", tmp_path / "counties.html", scheme="quantiles")
-    seconds = time.perf_counter() - start
     size = path.stat().st_size
     payload = _payload(path.read_text(encoding="utf-8"))
     assert len(payload["units"]["shapes"]) == 2848 and payload["canvas"] is True
     assert len(payload["borders"]) > 100  # province borders drawn over the counties
     assert size < 3_000_000, size  # measured 1.03 MB
-    assert seconds < 2.0, seconds  # measured 0.6 s
 
 
 @pytest.mark.slow

@@ -53,9 +53,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Text:
-    """A paragraph of plain text."""
+    """A paragraph of plain text; ``preformatted`` keeps its lines and spacing (a model
+    summary in a fixed-width layout)."""
 
     text: str
+    preformatted: bool = False
 
 
 Item = Figure | Frame | Table | Text
@@ -78,6 +80,7 @@ figcaption{font-size:.9em;color:#555}iframe{width:100%;border:1px solid #ddd}
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0}th,td{border:1px solid #ddd;
 padding:.25em .5em;text-align:right}th{background:#f5f5f5}td:first-child,th:first-child
 {text-align:left}.note{font-size:.85em;color:#555}nav a{margin-right:1em}
+pre{font-size:.8em;background:#f7f7f7;padding:.6em;overflow-x:auto}
 .meta{color:#666;font-size:.85em}
 """
 
@@ -113,6 +116,8 @@ def _item_html(item: Item, folder: Path) -> str:
                 f"</iframe><figcaption>{_e(item.caption)}</figcaption></figure>")
     if isinstance(item, Table):
         return _table_html(item, folder)
+    if item.preformatted:
+        return f"<pre>{_e(item.text)}</pre>"
     return f"<p>{_e(item.text)}</p>"
 
 

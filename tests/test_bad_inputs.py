@@ -29,8 +29,8 @@ from spatialecon.dynamics import (
     sigma_convergence,
     spatial_markov,
 )
-from spatialecon.econometrics import fixed_effects
-from spatialecon.efficiency import dea
+from spatialecon.econometrics import fixed_effects, iv, llc_test, mediation
+from spatialecon.efficiency import dea, malmquist, sbm
 from spatialecon.geodata import regions
 from spatialecon.geodetector import factor_detector
 from spatialecon.indices import entropy_weights
@@ -125,6 +125,8 @@ ISLAND_W = libpysal.weights.W({k: [] if k == ISLAND else [j for j in W.neighbors
 _Y = SPATIAL_PANEL[SPATIAL_PANEL["variable"] == "y"]
 # positive values of GRID's units by (adcode, year), as the disparity tools take them
 LEVELS = _Y.set_index(["adcode", "year"])["value"].abs().add(1.0).rename("y")
+INPUTS = pd.DataFrame({"labour": LEVELS, "capital": LEVELS * 2 + 1})
+OUTPUTS = pd.DataFrame({"gdp": LEVELS ** 0.5 + 1})
 HALVES = pd.Series({code: "west" if k % 4 < 2 else "east" for k, code in enumerate(GRID.index)})
 
 
@@ -266,6 +268,21 @@ CASES = [
         GRID, LEVELS.where(LEVELS.index != (160000, 2016), -2.0)), "160000"),
     Case("std_ellipse", "method='standard'", lambda _: std_ellipse(
         GRID, LEVELS, method="standard"), "standard"),
+    Case("sbm", "an input of zero", lambda _: sbm(X.assign(labour=[3.0, 0.0, 5.0]), Y),
+         "120000"),
+    Case("sbm", "an output both desirable and undesirable", lambda _: sbm(X, Y, undesirable=Y),
+         "gdp"),
+    Case("sbm", "every output named undesirable", lambda _: sbm(
+        X, Y.assign(co2=[1.0, 2.0, 3.0]), undesirable=["gdp", "co2"]), "gdp, co2"),
+    Case("malmquist", "a unit missing a year", lambda _: malmquist(
+        INPUTS.drop((140000, 2018)), OUTPUTS.drop((140000, 2018))), "140000 (2018)"),
+    Case("llc_test", "an unbalanced panel", lambda _: llc_test(
+        SPATIAL_PANEL[~((SPATIAL_PANEL["adcode"] == 120000) & (SPATIAL_PANEL["year"] == 2017))],
+        "y"), "120000: 2017"),
+    Case("iv", "an instrument that is also a regressor", lambda _: iv(
+        SPATIAL_PANEL, "y ~ 1 + x + [trend ~ x]"), "['x']"),
+    Case("mediation", "the mediator is the treatment", lambda _: mediation(
+        SPATIAL_PANEL, "y", "x", "x"), "'x'"),
     Case("zonal_stats", "a +inf cell inside a polygon", lambda tmp: zonal_stats(
         _raster(tmp, np.inf), RASTER_UNITS), "+inf at 110000"),
     Case("zonal_stats", "a statistic called 'average'", lambda tmp: zonal_stats(

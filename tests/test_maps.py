@@ -363,3 +363,16 @@ def test_user_breaks_are_printed_as_given():
     classes = classify(values, scheme="user_defined", bins=[1.5, 1.75, 2.0, 2.5])
     assert classes.decimals == 2
     assert classes.counts.tolist() == [1, 1, 2, 2]
+
+
+def test_natural_breaks_do_not_depend_on_the_values_magnitude():
+    """Fisher–Jenks on values near 1e17 (mapclassify's float64 sums lose every digit there and
+    returned unordered breaks): the classes equal those of the same values scaled to 1."""
+    rng = np.random.default_rng(7)
+    small = pd.Series(rng.uniform(0.4, 1.4, 31))
+    big = classify(small * 1e18, scheme="natural_breaks", k=5)
+    reference = classify(small, scheme="natural_breaks", k=5)
+    assert (np.diff(big.bins) > 0).all()
+    np.testing.assert_array_equal(big.yb, reference.yb)
+    np.testing.assert_allclose(big.bins, reference.bins * 1e18, rtol=1e-12)
+    assert big.counts.sum() == 31 and len(big.labels) == len(big.counts)

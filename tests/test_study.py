@@ -6,6 +6,7 @@ import hashlib
 import html.parser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -206,3 +207,56 @@ def test_listing_of_every_study_run(tmp_path):
     run_study(_user_study(tmp_path), echo=lambda _: None)
     assert "second/report.html" not in _links(index)
     assert not list(tmp_path.glob(".index-*"))  # written atomically: no temp file left
+
+
+def test_efficiency_and_econometrics_sections_on_a_users_panel(tmp_path):
+    """A user's panel of inputs and outputs (31 provinces × 4 years): the [efficiency] section
+    writes the library's DEA, SBM and Malmquist numbers and the TFP map; the [econometrics]
+    section runs mediation, and a unit-root request the data cannot support (4 years) is said
+    in the report, not dropped."""
+    from spatialecon.econometrics import mediation
+    from spatialecon.efficiency import malmquist, sbm
+    from spatialecon.geodata import boundaries
+
+    codes = boundaries("province").index
+    rng = np.random.default_rng(7)
+    rows = []
+    for year in range(2015, 2019):
+        labour, capital = rng.uniform(1, 10, 31), rng.uniform(1, 10, 31)
+        gdp = (labour ** 0.4) * (capital ** 0.5) * rng.uniform(0.6, 1.0, 31) * 1.02 ** (year - 2015)
+        co2 = capital * rng.uniform(0.5, 1.5, 31)
+        rows.append(pd.DataFrame({"code": codes, "年份": year, "labour": labour,
+                                  "capital": capital, "gdp": gdp, "co2": co2}))
+    pd.concat(rows).to_csv(tmp_path / "economy.csv", index=False)
+    out = (tmp_path / "out").as_posix()
+    text = (f'title = "efficiency"\nlevel = "province"\noutput = "{out}"\n'
+            '[[indicators]]\nname = "gdp"\nfile = "economy.csv"\nunit = "code"\n'
+            'year_column = "年份"\nvariable = "gdp"\nyear = 2018\n'
+            '[[panels]]\nname = "economy"\nfile = "economy.csv"\nunit = "code"\n'
+            'year_column = "年份"\nvariables = ["labour", "capital", "gdp", "co2"]\n'
+            "[moran]\npermutations = 99\n"
+            '[efficiency]\npanel = "economy"\ninputs = ["labour", "capital"]\n'
+            'outputs = ["gdp"]\nundesirable = ["co2"]\n'
+            '[econometrics]\npanel = "economy"\ny = "gdp"\nx = ["capital"]\n'
+            'unit_roots = true\nmediation = { treatment = "capital", mediator = "co2" }\n')
+    run = run_study(_write(tmp_path, text), echo=lambda _: None)
+    tables = tmp_path / "out" / "tables"
+    panel = pd.concat(rows).set_index(["code", "年份"]).rename_axis(["adcode", "year"])
+    index = malmquist(panel[["labour", "capital"]], panel[["gdp"]], rts="vrs")
+    ours = pd.read_csv(tables / "malmquist.csv").set_index(["adcode", "year"])
+    assert ours.loc[index.index, "tfpch"].to_numpy() == pytest.approx(
+        index["tfpch"].to_numpy(), rel=1e-9)
+    scores = sbm(panel[["labour", "capital"]], panel[["gdp"]], undesirable=panel[["co2"]],
+                 super=True)
+    written = pd.read_csv(tables / "sbm.csv").set_index(["adcode", "year"])
+    assert written.loc[scores.index, "score"].to_numpy() == pytest.approx(
+        scores["score"].to_numpy(), rel=1e-9)
+    assert (tmp_path / "out" / "maps" / "malmquist_tfpch.png").stat().st_size > 50_000
+    direct = mediation(panel.stack().rename("value").rename_axis(
+        ["adcode", "year", "variable"]).reset_index(), "gdp", "capital", "co2",
+        effects="twoway", seed=20201005)
+    assert pd.read_csv(tables / "mediation.csv").shape[0] == direct.table().reset_index().shape[0]
+    report = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Panel unit-root tests: not computed" in report
+    assert any("Panel unit-root tests: not computed" in n for n in run.notes)
+    assert "Efficiency and productivity change" in report

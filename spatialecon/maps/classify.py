@@ -261,13 +261,21 @@ def classify(
         kwargs = {"bins": bins} if scheme == "user_defined" else {}
         if scheme in ("natural_breaks", "quantiles", "equal_interval"):
             kwargs["k"] = k
+        # mapclassify's Fisher–Jenks accumulates sums of squares in float64: at magnitudes
+        # around 1e17 they lose every digit and the breaks come out unordered — a wrong map,
+        # silently. Its classes are invariant to an affine rescaling, so it classifies values
+        # rescaled to [0, 1] and the breaks are mapped back.
+        lo, span = (float(y.min()), float(y.max() - y.min())) if scheme == "natural_breaks" \
+            else (0.0, 1.0)
         with warnings.catch_warnings():
             # Said on every call, and documented above; the slowness is the only consequence.
             warnings.filterwarnings("ignore", message="Numba not installed")
-            classifier = _CLASSIFIERS[scheme](y, **kwargs)
+            classifier = _CLASSIFIERS[scheme]((y - lo) / span, **kwargs)
         scheme_used = scheme
 
     class_bins = np.asarray(classifier.bins, dtype="float64")
+    if scheme_used == "natural_breaks":  # Fisher–Jenks bounds are the classes' maxima
+        class_bins = np.array([y[classifier.yb == c].max() for c in range(len(class_bins))])
     k_used = len(class_bins)
     yb = np.full(len(y_all), -1, dtype=np.int64)
     yb[present] = classifier.yb

@@ -31,6 +31,7 @@ from spatialecon.sections import (  # noqa: F401
     dagum,
     distribution,
     econometrics,
+    efficiency,
     geodetector,
     inequality,
     maps,

@@ -41,36 +41,13 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from spatialecon._labels import format_units
-from spatialecon.indices import _as_wide
-from spatialecon.validation import SpatialEconError, check_finite
+from spatialecon.efficiency._data import DEAError, Frontier, blocks, read_tables
 
 Orientation = Literal["input", "output"]
 RTS = Literal["crs", "vrs"]
-Frontier = Literal["year", "pooled"]
 # Scores within this distance count as equal when classifying returns to scale (HiGHS solves
 # to ~1e-9; printed DEA tables have three or four decimals).
 _RTS_TOL = 1e-6
-
-
-class DEAError(SpatialEconError):
-    """Data a DEA model cannot use, or a program the solver could not solve; names the units."""
-
-
-def _check(frame: pd.DataFrame, what: str) -> None:
-    for column in frame.columns:
-        check_finite(frame[column], variable=f"{what} {column!r}")
-    values = frame.to_numpy(dtype=float)
-    negative = values < 0
-    if negative.any():
-        j = int(np.flatnonzero(negative.any(axis=0))[0])
-        raise DEAError(f"{what} {frame.columns[j]!r} is negative for unit(s) "
-                       f"{format_units(frame.index[negative[:, j]])}: DEA needs non-negative data")
-    # A column that is zero for every unit carries no information and makes every score 0 (an
-    # output) or the program unbounded (an input): said, not solved.
-    empty = [str(c) for c, col in zip(frame.columns, values.T, strict=True) if not col.any()]
-    if empty:
-        raise DEAError(f"{what} {', '.join(map(repr, empty))} is zero for every unit: DEA "
-                       "cannot rank units on it; drop it or check the data")
 
 
 def _solve(c: np.ndarray, A_ub: np.ndarray, b_ub: np.ndarray, A_eq: np.ndarray | None,
@@ -137,15 +114,6 @@ def _slacks(X: np.ndarray, Y: np.ndarray, o: int, orientation: Orientation, rts:
     raise DEAError(f"slack stage for unit {unit}: {last.message if last else 'not solved'}")
 
 
-def _blocks(inputs: pd.DataFrame, frontier: Frontier):
-    if frontier not in ("year", "pooled"):
-        raise DEAError(f"frontier must be 'year' or 'pooled', not {frontier!r}")
-    if frontier == "year" and "year" in (inputs.index.names or []):
-        yield from inputs.groupby(level="year", sort=True).groups.items()
-    else:
-        yield None, inputs.index
-
-
 def dea(
     inputs: pd.DataFrame,
     outputs: pd.DataFrame,
@@ -194,19 +162,8 @@ def dea(
         raise DEAError(f"orientation must be 'input' or 'output', not {orientation!r}")
     if rts not in ("crs", "vrs"):
         raise DEAError(f"rts must be 'crs' or 'vrs', not {rts!r}")
-    X, Y = _as_wide(inputs, "inputs"), _as_wide(outputs, "outputs")
-    if not X.index.equals(Y.index):
-        only_x, only_y = X.index.difference(Y.index), Y.index.difference(X.index)
-        if len(only_x) or len(only_y):
-            raise DEAError(f"inputs and outputs cover different units: only in inputs "
-                           f"{format_units(only_x) or '—'}; only in outputs "
-                           f"{format_units(only_y) or '—'}")
-        Y = Y.reindex(X.index)
-    overlap = set(X.columns) & set(Y.columns)
-    if overlap:
-        raise DEAError(f"variables used as both input and output: {', '.join(map(str, overlap))}")
-    _check(X, "input")
-    _check(Y, "output")
+    data = read_tables({"input": inputs, "output": outputs})
+    X, Y = data.frames["input"], data.frames["output"]
     empty = (X.to_numpy() == 0).all(axis=1) if orientation == "input" else \
         (Y.to_numpy() == 0).all(axis=1)
     if empty.any():
@@ -219,8 +176,9 @@ def dea(
 
     per_year = frontier == "year" and "year" in (X.index.names or [])
     rows, labels, lambdas = [], [], []
-    for _, index in _blocks(X, frontier):
-        Xb, Yb = X.loc[index].to_numpy(), Y.loc[index].to_numpy()
+    for _, rows_at in blocks(X.index, frontier):
+        index = X.index[rows_at]
+        Xb, Yb = data.arrays["input"][rows_at], data.arrays["output"][rows_at]
         for o, unit in enumerate(index):
             crs, lam_crs = _radial(Xb, Yb, o, orientation, "crs", unit)
             vrs, lam_vrs = _radial(Xb, Yb, o, orientation, "vrs", unit)

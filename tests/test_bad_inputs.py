@@ -38,7 +38,7 @@ from spatialecon.inequality import dagum_gini, theil
 from spatialecon.maps import classed, folium_map
 from spatialecon.panel import read_panel
 from spatialecon.raster import from_array, zonal_stats
-from spatialecon.regression import fit, fit_panel, spatial_panel_tests
+from spatialecon.regression import fit, fit_panel, gwr, spatial_panel_tests
 from spatialecon.validation import SpatialEconError
 from spatialecon.weights import contiguity, distance_weights
 
@@ -127,6 +127,9 @@ _Y = SPATIAL_PANEL[SPATIAL_PANEL["variable"] == "y"]
 LEVELS = _Y.set_index(["adcode", "year"])["value"].abs().add(1.0).rename("y")
 INPUTS = pd.DataFrame({"labour": LEVELS, "capital": LEVELS * 2 + 1})
 OUTPUTS = pd.DataFrame({"gdp": LEVELS ** 0.5 + 1})
+WITH_X = GRID.assign(x=np.random.default_rng(0).normal(size=len(GRID)))
+LONLAT = np.column_stack([GRID.geometry.representative_point().x + 100,
+                          GRID.geometry.representative_point().y + 30])
 HALVES = pd.Series({code: "west" if k % 4 < 2 else "east" for k, code in enumerate(GRID.index)})
 
 
@@ -283,6 +286,15 @@ CASES = [
         SPATIAL_PANEL, "y ~ 1 + x + [trend ~ x]"), "['x']"),
     Case("mediation", "the mediator is the treatment", lambda _: mediation(
         SPATIAL_PANEL, "y", "x", "x"), "'x'"),
+    Case("gwr", "collinear regressors", lambda _: gwr(
+        GRID.assign(x=GRID["v"] * 2, z=GRID["v"] * 4), "v ~ x + z", bandwidth=10), "{x, z}"),
+    Case("gwr", "an adaptive bandwidth of 2", lambda _: gwr(WITH_X, "v ~ x", bandwidth=2),
+         "bandwidth 2 is outside the feasible range 3 … 16"),
+    Case("gwr", "lon/lat coordinates with a fixed kernel", lambda _: gwr(
+        WITH_X, "v ~ x", coords=LONLAT, fixed=True), "longitude/latitude"),
+    Case("gwr", "a missing value", lambda _: gwr(
+        WITH_X.assign(x=WITH_X["x"].where(WITH_X.index != 130000)), "v ~ x", bandwidth=10),
+         "130000"),
     Case("zonal_stats", "a +inf cell inside a polygon", lambda tmp: zonal_stats(
         _raster(tmp, np.inf), RASTER_UNITS), "+inf at 110000"),
     Case("zonal_stats", "a statistic called 'average'", lambda tmp: zonal_stats(

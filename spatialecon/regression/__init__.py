@@ -70,7 +70,9 @@ from spatialecon.regression._common import (
 )
 from spatialecon.regression.cross_section import fit
 from spatialecon.regression.diagnostics import Diagnostics, ols_diagnostics
+from spatialecon.regression.gwr import GWRResult, gwr
 from spatialecon.regression.impacts import compute_impacts
+from spatialecon.regression.mgwr import MGWRResult, mgwr
 from spatialecon.regression.panel import fit_panel, panel_arrays
 from spatialecon.regression.panel_tests import PanelTests, spatial_panel_tests
 from spatialecon.regression.results import RegressionResult, Statistic
@@ -83,6 +85,8 @@ __all__ = [
     "ComparisonTable",
     "Diagnostics",
     "EstimationWarning",
+    "GWRResult",
+    "MGWRResult",
     "PanelTests",
     "RegressionError",
     "RegressionResult",
@@ -92,6 +96,8 @@ __all__ = [
     "compute_impacts",
     "fit",
     "fit_panel",
+    "gwr",
+    "mgwr",
     "ols_diagnostics",
     "panel_arrays",
     "parse_formula",

@@ -33,6 +33,7 @@ from spatialecon.sections import (  # noqa: F401
     econometrics,
     efficiency,
     geodetector,
+    gwr,
     inequality,
     maps,
     moran,

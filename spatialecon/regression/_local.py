@@ -183,6 +183,17 @@ def distance_range(coords: np.ndarray, tree: cKDTree) -> tuple[float, float]:
     return smallest, largest
 
 
+@njit(cache=True, inline="always")
+def _neighbour(i, q, compact, coords, indices, distances):  # pragma: no cover - numba
+    """The q-th candidate neighbour of point i and its distance: from the KD-tree's sorted
+    lists (``compact``) or, dense, every point in turn with its Euclidean distance."""
+    if compact:
+        return indices[q], distances[q]
+    dx = coords[i, 0] - coords[q, 0]
+    dy = coords[i, 1] - coords[q, 1]
+    return q, math.sqrt(dx * dx + dy * dy)
+
+
 @njit(cache=True)
 def _count_links(indptr, distances, scales):  # pragma: no cover - numba
     total = 0
@@ -266,16 +277,9 @@ def _fit(X, y, coords, scales, code, compact, indptr, indices, distances, full,
             lo = 0
             hi = n
         for q in range(lo, hi):
-            if compact:
-                d = distances[q]
-                if d >= h:
-                    break
-                j = indices[q]
-            else:
-                j = q
-                dx = coords[i, 0] - coords[j, 0]
-                dy = coords[i, 1] - coords[j, 1]
-                d = math.sqrt(dx * dx + dy * dy)
+            j, d = _neighbour(i, q, compact, coords, indices, distances)
+            if compact and d >= h:  # the KD-tree lists are sorted: the rest are farther
+                break
             w = _kernel(code, d / h)
             if w == 0.0:
                 continue
@@ -355,16 +359,9 @@ def _local_sums(y, resid, ybar, coords, scales, code, compact, indptr, indices,
         lo = indptr[i] if compact else 0
         hi = indptr[i + 1] if compact else n
         for q in range(lo, hi):
-            if compact:
-                d = distances[q]
-                if d >= h:
-                    break
-                j = indices[q]
-            else:
-                j = q
-                dx = coords[i, 0] - coords[j, 0]
-                dy = coords[i, 1] - coords[j, 1]
-                d = math.sqrt(dx * dx + dy * dy)
+            j, d = _neighbour(i, q, compact, coords, indices, distances)
+            if compact and d >= h:  # the KD-tree lists are sorted: the rest are farther
+                break
             w = _kernel(code, d / h)
             tss[i] += w * (y[j] - ybar[i]) ** 2
             rss[i] += w * resid[j] ** 2
@@ -386,16 +383,9 @@ def _fit1(x, y, coords, scales, code, compact, indptr, indices,
         lo = indptr[i] if compact else 0
         hi = indptr[i + 1] if compact else n
         for q in range(lo, hi):
-            if compact:
-                d = distances[q]
-                if d >= h:
-                    break
-                j = indices[q]
-            else:
-                j = q
-                dx = coords[i, 0] - coords[j, 0]
-                dy = coords[i, 1] - coords[j, 1]
-                d = math.sqrt(dx * dx + dy * dy)
+            j, d = _neighbour(i, q, compact, coords, indices, distances)
+            if compact and d >= h:  # the KD-tree lists are sorted: the rest are farther
+                break
             w = _kernel(code, d / h)
             wx = w * x[j]
             sxx += wx * x[j]
@@ -431,16 +421,9 @@ def _smoother_rows(x, coords, scales, code, compact, indptr, indices, distances,
         start = pos
         sxx = 0.0
         for q in range(lo, hi):
-            if compact:
-                d = distances[q]
-                if d >= h:
-                    break
-                j = indices[q]
-            else:
-                j = q
-                dx = coords[i, 0] - coords[j, 0]
-                dy = coords[i, 1] - coords[j, 1]
-                d = math.sqrt(dx * dx + dy * dy)
+            j, d = _neighbour(i, q, compact, coords, indices, distances)
+            if compact and d >= h:  # the KD-tree lists are sorted: the rest are farther
+                break
             w = _kernel(code, d / h)
             sxx += w * x[j] * x[j]
             if dense:
@@ -491,16 +474,9 @@ def _projection_block(X, coords, scales, code, compact, indptr, indices, distanc
         lo = indptr[i] if compact else 0
         hi = indptr[i + 1] if compact else n
         for q in range(lo, hi):
-            if compact:
-                d = distances[q]
-                if d >= h:
-                    break
-                j = indices[q]
-            else:
-                j = q
-                dx = coords[i, 0] - coords[j, 0]
-                dy = coords[i, 1] - coords[j, 1]
-                d = math.sqrt(dx * dx + dy * dy)
+            j, d = _neighbour(i, q, compact, coords, indices, distances)
+            if compact and d >= h:  # the KD-tree lists are sorted: the rest are farther
+                break
             w = _kernel(code, d / h)
             for a in range(p):
                 for c in range(a + 1):
@@ -512,16 +488,9 @@ def _projection_block(X, coords, scales, code, compact, indptr, indices, distanc
             R[:, i, :] = np.nan
             continue
         for q in range(lo, hi):
-            if compact:
-                d = distances[q]
-                if d >= h:
-                    break
-                j = indices[q]
-            else:
-                j = q
-                dx = coords[i, 0] - coords[j, 0]
-                dy = coords[i, 1] - coords[j, 1]
-                d = math.sqrt(dx * dx + dy * dy)
+            j, d = _neighbour(i, q, compact, coords, indices, distances)
+            if compact and d >= h:  # the KD-tree lists are sorted: the rest are farther
+                break
             if j < c0 or j >= c1:
                 continue
             w = _kernel(code, d / h)

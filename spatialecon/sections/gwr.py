@@ -41,7 +41,9 @@ def gwr(run: StudyRun, units: gpd.GeoDataFrame) -> None:
         result.params.describe().T.reset_index(names="term"),
         f"{formula}: local estimates (bandwidth {result.bandwidth:g}, "
         f"{options['kernel']}, {'fixed' if options['fixed'] else 'adaptive'})", csv=csv,
-        note=f"corrected α = {result.adj_alpha}, critical t = {result.critical_t}"))
+        note=f"units whose |t| < {result.critical_t(alpha):.3f} are not significant: the "
+             f"corrected α for a {alpha:g} test is {alpha * result.k / result.enp:.2g} (da Silva & "
+             "Fotheringham 2016)"))
     drawn = boundaries(study.level, simplify=SIMPLIFY)
     path = run.figure(coefficient_maps(drawn, result, alpha=alpha), "gwr_coefficients.png")
     section.items.append(Figure(path, "局部系数（t 不显著者灰色）· local coefficients, "

@@ -324,7 +324,8 @@ def contiguity(
     meta = {"kind": "contiguity", "rule": rule, "islands": islands,
             "repaired_islands": repaired, "isolated": remaining,
             "island_distance": island_distance, "source": source}
-    return _make_w({k: sorted(v, key=_order(codes)) for k, v in neighbors.items()}, None,
+    order = _order(codes)  # built once: per unit it made the whole call quadratic in n
+    return _make_w({k: sorted(v, key=order) for k, v in neighbors.items()}, None,
                    list(codes), meta, transform)
 
 

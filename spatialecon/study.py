@@ -5,7 +5,9 @@ weights, and which statistics, maps and tables to produce; :func:`spatialecon.pi
 runs it. TOML is parsed with the standard library (``tomllib``): data only, no code, unlike
 YAML loaders that can construct objects. Unknown keys are errors (a typo must not silently
 switch an analysis off), and file paths must stay inside the study's folder unless the study
-says ``allow_paths_outside = true``.
+says ``allow_paths_outside = true``. Each analysis table (``[moran]``, ``[geodetector]``,
+``[spatial_panel]``, ``[gwr]`` …) is a section registered in :mod:`spatialecon.sections`, which
+declares the keys that table accepts.
 
 Example (the built-in ``provinces`` study is a complete one)::
 

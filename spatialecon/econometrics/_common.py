@@ -252,3 +252,12 @@ def _versions() -> dict[str, str]:
     import statsmodels
 
     return {"linearmodels": linearmodels.__version__, "statsmodels": statsmodels.__version__}
+
+
+def text_table(head: str, coefficients: pd.DataFrame, statistic: str,
+               diagnostics: pd.DataFrame, digits: int) -> str:
+    """A plain-text result: a heading line, the coefficients (estimate, std_error,
+    ``statistic``, p_value) and the tests (statistic, df, p_value), rounded to ``digits``."""
+    coefs = coefficients[["estimate", "std_error", statistic, "p_value"]].round(digits)
+    tests = diagnostics[["statistic", "df", "p_value"]].round(digits)
+    return f"{head}\n{coefs.to_string()}\n\n{tests.to_string()}"

@@ -63,6 +63,7 @@ from spatialecon.econometrics._common import (
     EconometricsError,
     _check_spacing,
     panel_frame,
+    text_table,
 )
 
 __all__ = ["GMMResult", "system_gmm"]
@@ -107,9 +108,7 @@ class GMMResult:
         c = self.conventions
         head = (f"{c['estimator']}, {c['steps']}-step; N = {c['n_units']} units, "
                 f"{c['n_obs']} obs., {c['n_instruments']} instruments")
-        coefs = self.coefficients[["estimate", "std_error", "z_stat", "p_value"]].round(digits)
-        tests = self.diagnostics[["statistic", "df", "p_value"]].round(digits)
-        return f"{head}\n{coefs.to_string()}\n\n{tests.to_string()}"
+        return text_table(head, self.coefficients, "z_stat", self.diagnostics, digits)
 
     def __repr__(self) -> str:
         return f"GMMResult({self.conventions.get('estimator')})\n{self.table()}"

@@ -50,6 +50,7 @@ from spatialecon.econometrics._common import (
     EconometricsError,
     _versions,
     panel_frame,
+    text_table,
 )
 
 __all__ = ["IVResult", "iv", "parse_iv_formula"]
@@ -89,9 +90,7 @@ class IVResult:
         c = self.conventions
         head = (f"2SLS, effects = {c['effects']}, covariance = {c['covariance']}; "
                 f"N = {c['n_obs']}, K = {c['K']}")
-        coefs = self.coefficients[["estimate", "std_error", "t_stat", "p_value"]].round(digits)
-        tests = self.diagnostics[["statistic", "df", "p_value"]].round(digits)
-        return f"{head}\n{coefs.to_string()}\n\n{tests.to_string()}"
+        return text_table(head, self.coefficients, "t_stat", self.diagnostics, digits)
 
     def __repr__(self) -> str:
         return f"IVResult\n{self.table()}"

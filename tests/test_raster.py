@@ -527,7 +527,7 @@ def _cell_table(layers) -> pd.DataFrame:
 @pytest.mark.parametrize("joint", [True, False])
 def test_raster_detector_equals_the_table_detector(monkeypatch, joint):
     if not joint:
-        monkeypatch.setattr(R, "_MAX_JOINT", 1)
+        monkeypatch.setattr(R.detector, "_MAX_JOINT", 1)
     layers = _layers()
     src = _open(layers)
     res = R.raster_geodetector(src["y"], {"a": src["a"], "b": src["b"], "x": src["x"]},

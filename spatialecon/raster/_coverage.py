@@ -1,0 +1,164 @@
+"""The two cell rules of zonal statistics over pixel rings: exact coverage fractions (as
+exactextract) and cell centres (GDAL's scan-line rule, as rasterstats).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from spatialecon.raster._rings import _expand, _Rings
+
+#: Cells covered by less than this fraction of their area are ignored (rounding dust: a cell
+#: that only touches a polygon along a shared border gets ~1e-15, not exactly 0).
+MIN_COVERAGE = 1e-10
+
+
+def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Exact coverage fractions of the cells of rows ``r0 ≤ row < r1``.
+
+    For a cell [j, j+1] × [i, i+1], Green's theorem gives its covered area as
+    Σ_edges ∫ (clip(u, j, j+1) − j) dv over the boundary pieces inside row band i. A piece
+    inside cell (i, j) adds (ū − j)·Δv to that cell and Δv to every cell left of it in the
+    row, and the latter is a suffix sum over the row's pieces. So the boundary is cut at the
+    grid lines it crosses (most edges of detailed boundaries cross none), runs of pieces in
+    the same cell are summed, and a sorted pass fills in the interior cells.
+
+    Returns polygon, row, column and coverage fraction of every cell with coverage >
+    :data:`MIN_COVERAGE`.
+    """
+    u, v = rings.u, rings.v
+    u0, u1, v0, v1 = u[:-1], u[1:], v[:-1], v[1:]
+    fu, fv = np.floor(u), np.floor(v)
+    same_cell = rings.edge_ok & (fu[:-1] == fu[1:]) & (fv[:-1] == fv[1:])
+    # 1. Edges inside one cell, summed over runs of consecutive edges (a run never spans two
+    #    rings: the edge joining them is not ok).
+    dv = v1 - v0
+    own = np.where(same_cell, (0.5 * (u0 + u1) - fu[:-1]) * dv, 0.0)
+    lift = np.where(same_cell, dv, 0.0)
+    starts = np.flatnonzero(same_cell & ~np.r_[False, same_cell[:-1]])
+    if len(starts):
+        run_own = np.add.reduceat(own, starts)
+        run_lift = np.add.reduceat(lift, starts)
+    else:
+        run_own = run_lift = np.zeros(0)
+    run_ring = rings.ring[starts]
+    run_row, run_col = fv[starts], fu[starts]
+    # 2. Edges crossing grid lines, cut at every vertical line 0..width and horizontal line
+    #    r0..r1 strictly between their ends (lines outside cannot change cells of the window).
+    cut = np.flatnonzero(rings.edge_ok & ~same_cell)
+    a0, a1, b0, b1 = u0[cut], u1[cut], v0[cut], v1[cut]
+    ulo, uhi = np.minimum(a0, a1), np.maximum(a0, a1)
+    vlo, vhi = np.minimum(b0, b1), np.maximum(b0, b1)
+    k_first = np.maximum(np.floor(ulo) + 1, 0)
+    nk = np.maximum(np.minimum(np.ceil(uhi) - 1, width) - k_first + 1, 0)
+    l_first = np.maximum(np.floor(vlo) + 1, r0)
+    nl = np.maximum(np.minimum(np.ceil(vhi) - 1, r1) - l_first + 1, 0)
+    owner_k, k = _expand(k_first, nk)
+    owner_l, line = _expand(l_first, nl)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_k = (k - a0[owner_k]) / (a1 - a0)[owner_k]
+        t_l = (line - b0[owner_l]) / (b1 - b0)[owner_l]
+    m = len(cut)
+    owner = np.concatenate([np.arange(m), np.arange(m), owner_k, owner_l])
+    t = np.concatenate([np.zeros(m), np.ones(m), t_k, t_l])
+    order = np.lexsort((t, owner))
+    owner, t = owner[order], t[order]
+    piece = owner[:-1] == owner[1:]
+    e, ta, tb = owner[:-1][piece], t[:-1][piece], t[1:][piece]
+    du_e, dv_e = (a1 - a0)[e], (b1 - b0)[e]
+    pu = a0[e] + 0.5 * (ta + tb) * du_e           # midpoint: decides the cell
+    pv = b0[e] + 0.5 * (ta + tb) * dv_e
+    p_dv = (tb - ta) * dv_e
+    p_row, p_col = np.floor(pv), np.floor(pu)
+    p_own = (np.minimum(pu, width) - p_col) * p_dv
+    p_ring = rings.ring[cut[e]]
+    # 3. All pieces: keep rows of the window and columns ≥ 0. Pieces right of the raster go
+    #    to a virtual column ``width``: they add their Δv to the whole row and nothing else.
+    row = np.concatenate([run_row, p_row])
+    col = np.concatenate([run_col, p_col])
+    own = np.concatenate([run_own, p_own])
+    lift = np.concatenate([run_lift, p_dv])
+    ring = np.concatenate([run_ring, p_ring])
+    keep = (row >= r0) & (row < r1) & (col >= 0)
+    row, col, own, lift, ring = row[keep], col[keep], own[keep], lift[keep], ring[keep]
+    right = col >= width
+    col[right] = width
+    own[right] = 0.0
+    sign = rings.ring_sign[ring]
+    own *= sign
+    lift *= sign
+    height = r1 - r0
+    key = ((rings.ring_poly[ring].astype(np.int64) * height + (row.astype(np.int64) - r0))
+           * (width + 1) + col.astype(np.int64))
+    if not len(key):  # every piece left of the raster or beyond the window's rows
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, np.zeros(0)
+    keys, inverse = np.unique(key, return_inverse=True)
+    own = np.bincount(inverse, weights=own, minlength=len(keys))
+    lift = np.bincount(inverse, weights=lift, minlength=len(keys))
+    group, col = np.divmod(keys, width + 1)
+    # 4. Suffix sums of lift within each (polygon, row) group: T[c] = Σ lift over cols ≥ c.
+    new = np.r_[True, group[1:] != group[:-1]]
+    gstart = np.flatnonzero(new)
+    gend = np.r_[gstart[1:], len(keys)]
+    suffix = np.concatenate([np.cumsum(lift[::-1])[::-1], [0.0]])
+    gid = np.cumsum(new) - 1
+    total_from = suffix[:-1] - suffix[gend][gid]
+    cell_value = own + total_from - lift
+    # interior cells between two boundary cells of a group carry the suffix sum of the right one
+    nxt = np.r_[~new[1:], False]
+    gap = np.where(nxt, np.r_[col[1:], 0] - col - 1, 0)
+    gap_owner, gap_col = _expand(col + 1, np.maximum(gap, 0))
+    # no boundary crosses these cells: their coverage is a whole number (1 inside), rounded so
+    # that full cells weigh exactly 1 (ties of ``majority`` depend on it)
+    gap_value = np.round(total_from[gap_owner + 1])
+    # cells left of a group's first boundary cell: non-zero only where the polygon crosses the
+    # raster's left edge (its pieces there were dropped)
+    left = np.round(total_from[gstart])
+    lefty = np.flatnonzero((left != 0) & (col[gstart] > 0))
+    left_owner, left_col = _expand(np.zeros(len(lefty)), col[gstart][lefty])
+    out_group = np.concatenate([group, group[gap_owner], group[gstart][lefty][left_owner]])
+    out_col = np.concatenate([col, gap_col, left_col.astype(np.int64)])
+    out_value = np.concatenate([cell_value, gap_value, left[lefty][left_owner]])
+    keep = (out_col < width) & (out_value > MIN_COVERAGE)
+    poly, row = np.divmod(out_group[keep], height)
+    value = out_value[keep]
+    # a boundary cell covered in full (a border along grid lines) sums to 1 ± rounding
+    value[value > 1.0 - 1e-12] = 1.0
+    return poly, row + r0, out_col[keep], value
+
+
+def _centre_cells(rings: _Rings, r0: int, r1: int, width: int
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Cells of rows ``r0 ≤ row < r1`` whose centre lies inside a polygon, by GDAL's rule.
+
+    As GDAL's ``GDALdllImageFilledPolygon``: each scan line v = row + 0.5 meets the edges with
+    v_low ≤ v < v_high (horizontal edges never), the crossings are rounded to
+    ``floor(u + 0.5)``, sorted per polygon and row, and pairs of them bound the filled cells
+    ``[u_a, u_b − 1]`` (even–odd over all rings of the polygon). Weight 1 per cell. (GDAL also
+    burns a horizontal edge lying exactly on a scan line; that degenerate case is not copied.)
+    """
+    u, v = rings.u, rings.v
+    line = np.ceil(v - 0.5)  # first scan line at or above each vertex
+    crossing = np.flatnonzero(rings.edge_ok & (line[:-1] != line[1:]))
+    va, vb, ua, ub = v[crossing], v[crossing + 1], u[crossing], u[crossing + 1]
+    up = va < vb
+    vl, vh = np.where(up, va, vb), np.where(up, vb, va)
+    ul, uh = np.where(up, ua, ub), np.where(up, ub, ua)
+    first = np.maximum(np.ceil(vl - 0.5), r0)
+    count = np.maximum(np.minimum(np.ceil(vh - 0.5), r1) - first, 0)
+    owner, row = _expand(first, count)
+    scan = row + 0.5
+    x = (scan - vl[owner]) * (uh - ul)[owner] / (vh - vl)[owner] + ul[owner]
+    xi = np.floor(x + 0.5)
+    poly = rings.ring_poly[rings.ring[crossing[owner]]]
+    order = np.lexsort((xi, row, poly))
+    xi, row, poly = xi[order], row[order], poly[order]
+    lo = np.maximum(xi[0::2], 0)
+    hi = np.minimum(xi[1::2], width)
+    n = np.maximum(hi - lo, 0)
+    span, col = _expand(lo, n)
+    return (poly[0::2][span], row[0::2][span].astype(np.int64), col.astype(np.int64),
+            np.ones(len(span)))
+

@@ -1,0 +1,101 @@
+"""The Dask path on a real ``dask.distributed`` cluster: a ``LocalCluster`` of two worker
+processes (each with a nanny that restarts it), so tasks, shared data and results are pickled
+across processes as on a remote cluster. Equality with the in-process path, and what happens
+when a worker dies mid-run."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spatialecon import parallel
+
+distributed = pytest.importorskip("distributed", reason="the optional dask extra")
+
+
+def test_without_a_client_dask_runs_threads_with_the_same_result():
+    # first in the file: no cluster client exists yet, so Dask's threads run the graph
+    assert parallel._current_client() is None
+    values = np.random.default_rng(1).normal(size=3_000)
+    blocks = _blocks(len(values), 700)
+    serial = parallel.map_blocks(block_sums, blocks, shared={"values": values})
+    threaded = parallel.map_blocks(block_sums, blocks, shared={"values": values},
+                                   backend="dask", client=None)
+    for a, b in zip(serial, threaded, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.fixture(scope="module")
+def cluster_client():
+    import dask
+
+    # one retry: a task whose worker dies twice fails the run (the default allows 3 deaths)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}), \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None, silence_logs=40) as cluster, \
+            distributed.Client(cluster) as client:
+        yield client
+
+
+def block_sums(start: int, stop: int, *, values: np.ndarray) -> np.ndarray:
+    return np.array([values[start:stop].sum(), stop - start], dtype=float)
+
+
+def die_once(start: int, stop: int, *, values: np.ndarray, marker: str) -> np.ndarray:
+    """Kills its worker process the first time any task runs it, then behaves."""
+    path = Path(marker)
+    if start == 0 and not path.exists():
+        path.write_text("died")
+        os._exit(1)
+    return block_sums(start, stop, values=values)
+
+
+def die_always(start: int, stop: int, *, values: np.ndarray) -> np.ndarray:
+    if start == 0:
+        os._exit(1)
+    return block_sums(start, stop, values=values)
+
+
+def _blocks(n: int, size: int) -> list[tuple[int, int]]:
+    return [(a, min(a + size, n)) for a in range(0, n, size)]
+
+
+def test_map_blocks_on_a_process_cluster_equals_serial(cluster_client):
+    values = np.random.default_rng(0).normal(size=10_000)
+    blocks = _blocks(len(values), 1_000)
+    serial = parallel.map_blocks(block_sums, blocks, shared={"values": values})
+    remote = parallel.map_blocks(block_sums, blocks, shared={"values": values},
+                                 backend="dask", client=cluster_client)
+    assert len(remote) == len(blocks)
+    for a, b in zip(serial, remote, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # results in block order: the first block's sum is the first ten hundred values' sum
+    assert remote[0][0] == values[:1_000].sum()
+
+
+def test_a_worker_lost_mid_run_is_replaced_and_the_result_is_complete(cluster_client,
+                                                                     tmp_path):
+    values = np.arange(4_000, dtype=float)
+    blocks = _blocks(len(values), 500)
+    marker = tmp_path / "died"
+    remote = parallel.map_blocks(die_once, blocks,
+                                 shared={"values": values, "marker": str(marker)},
+                                 backend="dask", client=cluster_client)
+    assert marker.read_text() == "died"  # a worker really died
+    assert sum(r[0] for r in remote) == values.sum()
+    assert [r[1] for r in remote] == [500.0] * 8
+    cluster_client.wait_for_workers(2, timeout=60)
+
+
+def test_a_task_that_keeps_killing_workers_fails_clearly(cluster_client):
+    values = np.arange(2_000, dtype=float)
+    # Either the scheduler gives up on the task (KilledWorker) or, when both workers died
+    # at once, on its scattered input (FutureCancelledError): both end the run, clearly.
+    with pytest.raises(parallel.ClusterError,
+                       match=r"failed at .*(died repeatedly|input was lost).*No partial"):
+        parallel.map_blocks(die_always, _blocks(len(values), 500), shared={"values": values},
+                            backend="dask", client=cluster_client)
+    cluster_client.wait_for_workers(2, timeout=60)

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from spatialecon import parallel
@@ -99,3 +100,37 @@ def test_a_task_that_keeps_killing_workers_fails_clearly(cluster_client):
         parallel.map_blocks(die_always, _blocks(len(values), 500), shared={"values": values},
                             backend="dask", client=cluster_client)
     cluster_client.wait_for_workers(2, timeout=60)
+
+
+def _write_tif(path: Path, array: np.ndarray) -> str:
+    import rasterio
+    from affine import Affine
+
+    with rasterio.open(path, "w", driver="GTiff", height=array.shape[0],
+                       width=array.shape[1], count=1, dtype=array.dtype, crs="EPSG:4326",
+                       transform=Affine(0.1, 0.0, 100.0, 0.0, -0.1, 40.0)) as dst:
+        dst.write(array, 1)
+    return str(path)
+
+
+def test_raster_detector_moments_on_a_process_cluster_equal_serial(cluster_client, tmp_path):
+    from spatialecon import raster
+
+    rng = np.random.default_rng(5)
+    shape = (60, 80)
+    a = rng.integers(0, 4, shape).astype(np.int16)
+    x = rng.normal(size=shape)
+    y = a + x + rng.normal(size=shape)
+    y[0, :9] = np.nan
+    # on disk: every worker process opens the files itself (/vsimem/ lives in one process)
+    paths = {k: _write_tif(tmp_path / f"{k}.tif", v) for k, v in
+             {"y": y, "a": a, "x": x}.items()}
+    kwargs = {"discretize": {"x": ("quantiles", 5)}, "max_cells": 600, "sample_size": 2000}
+    serial = raster.raster_geodetector(paths["y"], {"a": paths["a"], "x": paths["x"]},
+                                       **kwargs)
+    remote = raster.raster_geodetector(paths["y"], {"a": paths["a"], "x": paths["x"]},
+                                       backend="dask", client=cluster_client, **kwargs)
+    assert serial.conventions["windows"] > 1
+    for name in ("factor", "interaction", "ecological", "strata"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(remote, name),
+                                      check_exact=True)

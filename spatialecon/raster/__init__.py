@@ -13,9 +13,10 @@ per file, behind these public names:
 ``_reducers``
     Per-polygon moments merged over windows, weighted quantiles, majority.
 ``zonal``
-    :func:`zonal_stats` (exact coverage fractions or cell centres, windowed) and
-    :func:`zonal_stats_block`, the statistics of one block of polygons that concatenate to the
-    one-call result (the unit of work of a cluster).
+    :func:`zonal_stats` (exact coverage fractions or cell centres, in blocks of polygons and
+    windows of rows) and :func:`zonal_stats_block`, the statistics of one block of polygons,
+    which :func:`combine_zonal_blocks` concatenates into exactly the one-call result (the unit
+    of work of a cluster; :func:`zonal_blocks` partitions a table).
 ``dem``
     :func:`china_dem`, :func:`terrain_slope`, :func:`county_terrain`.
 ``grid``
@@ -53,11 +54,19 @@ from spatialecon.raster.dem import (
 from spatialecon.raster.detector import RasterDetectorResult, raster_geodetector
 from spatialecon.raster.grid import Grid
 from spatialecon.raster.zonal import _CONVENTIONS as _CONVENTIONS
-from spatialecon.raster.zonal import RULES, Rule, zonal_stats
+from spatialecon.raster.zonal import (
+    BLOCK_VERTICES,
+    RULES,
+    Rule,
+    combine_zonal_blocks,
+    zonal_blocks,
+    zonal_stats,
+    zonal_stats_block,
+)
 
 __all__ = [
-    "COUNTY_TERRAIN_META", "DEM_FILL", "MIN_COVERAGE", "RULES", "STATISTICS", "TERRAIN_VERSION",
-    "WINDOW_CELLS", "Grid", "GridMismatchError", "RasterDetectorResult", "RasterError", "Rule",
-    "china_dem", "county_terrain", "from_array", "raster_geodetector", "terrain_slope",
-    "zonal_stats",
+    "BLOCK_VERTICES", "COUNTY_TERRAIN_META", "DEM_FILL", "MIN_COVERAGE", "RULES", "STATISTICS",
+    "TERRAIN_VERSION", "WINDOW_CELLS", "Grid", "GridMismatchError", "RasterDetectorResult",
+    "RasterError", "Rule", "china_dem", "combine_zonal_blocks", "county_terrain", "from_array",
+    "raster_geodetector", "terrain_slope", "zonal_blocks", "zonal_stats", "zonal_stats_block",
 ]

@@ -11,6 +11,10 @@ from spatialecon.raster._rings import _expand, _Rings
 #: Cells covered by less than this fraction of their area are ignored (rounding dust: a cell
 #: that only touches a polygon along a shared border gets ~1e-15, not exactly 0).
 MIN_COVERAGE = 1e-10
+#: A cell whose coverage falls outside [−ODD_COVERAGE, 1 + ODD_COVERAGE] marks its polygon
+#: invalid (rounding stays below 1e-12).
+ODD_COVERAGE = 1e-9
+_NONE = np.zeros(0, dtype=np.int64)
 
 
 def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
@@ -25,7 +29,8 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
     the same cell are summed, and a sorted pass fills in the interior cells.
 
     Returns polygon, row, column and coverage fraction of every cell with coverage >
-    :data:`MIN_COVERAGE`.
+    :data:`MIN_COVERAGE`, and the polygons with a cell covered less than 0 or more than 1
+    (invalid polygons).
     """
     u, v = rings.u, rings.v
     u0, u1, v0, v1 = u[:-1], u[1:], v[:-1], v[1:]
@@ -92,8 +97,7 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
     key = ((rings.ring_poly[ring].astype(np.int64) * height + (row.astype(np.int64) - r0))
            * (width + 1) + col.astype(np.int64))
     if not len(key):  # every piece left of the raster or beyond the window's rows
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, np.zeros(0)
+        return _NONE, _NONE, _NONE, np.zeros(0), _NONE
     keys, inverse = np.unique(key, return_inverse=True)
     own = np.bincount(inverse, weights=own, minlength=len(keys))
     lift = np.bincount(inverse, weights=lift, minlength=len(keys))
@@ -102,9 +106,8 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
     new = np.r_[True, group[1:] != group[:-1]]
     gstart = np.flatnonzero(new)
     gend = np.r_[gstart[1:], len(keys)]
-    suffix = np.concatenate([np.cumsum(lift[::-1])[::-1], [0.0]])
     gid = np.cumsum(new) - 1
-    total_from = suffix[:-1] - suffix[gend][gid]
+    total_from = _suffix_sums(lift, gend[gid] - 1 - np.arange(len(keys)))
     cell_value = own + total_from - lift
     # interior cells between two boundary cells of a group carry the suffix sum of the right one
     nxt = np.r_[~new[1:], False]
@@ -121,12 +124,17 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
     out_group = np.concatenate([group, group[gap_owner], group[gstart][lefty][left_owner]])
     out_col = np.concatenate([col, gap_col, left_col.astype(np.int64)])
     out_value = np.concatenate([cell_value, gap_value, left[lefty][left_owner]])
-    keep = (out_col < width) & (out_value > MIN_COVERAGE)
+    inside = out_col < width
+    # a valid polygon covers 0…1 of a cell; beyond (self-intersecting rings, overlapping parts,
+    # holes outside their shell) its fractions are meaningless: reported, not dropped
+    odd = inside & ((out_value < -ODD_COVERAGE) | (out_value > 1.0 + ODD_COVERAGE))
+    invalid = np.unique(out_group[odd] // height) if odd.any() else _NONE
+    keep = inside & (out_value > MIN_COVERAGE)
     poly, row = np.divmod(out_group[keep], height)
     value = out_value[keep]
     # a boundary cell covered in full (a border along grid lines) sums to 1 ± rounding
     value[value > 1.0 - 1e-12] = 1.0
-    return poly, row + r0, out_col[keep], value
+    return poly, row + r0, out_col[keep], value, invalid
 
 
 def _centre_cells(rings: _Rings, r0: int, r1: int, width: int
@@ -138,6 +146,7 @@ def _centre_cells(rings: _Rings, r0: int, r1: int, width: int
     ``floor(u + 0.5)``, sorted per polygon and row, and pairs of them bound the filled cells
     ``[u_a, u_b − 1]`` (even–odd over all rings of the polygon). Weight 1 per cell. (GDAL also
     burns a horizontal edge lying exactly on a scan line; that degenerate case is not copied.)
+    The even–odd rule takes any ring, so no polygon is reported invalid (the last, empty array).
     """
     u, v = rings.u, rings.v
     line = np.ceil(v - 0.5)  # first scan line at or above each vertex
@@ -160,5 +169,25 @@ def _centre_cells(rings: _Rings, r0: int, r1: int, width: int
     n = np.maximum(hi - lo, 0)
     span, col = _expand(lo, n)
     return (poly[0::2][span], row[0::2][span].astype(np.int64), col.astype(np.int64),
-            np.ones(len(span)))
+            np.ones(len(span)), _NONE)
 
+
+
+def _suffix_sums(x: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Σ x[i : i + after[i] + 1] for every i: sums to the end of each contiguous group, where
+    ``after[i]`` counts the elements after i in its group.
+
+    By doubling (Hillis–Steele): after the pass with step d each element holds the sum of the
+    next 2d elements of its group. Written by hand because numpy has no segmented scan, and
+    the global cumulative sum it would take otherwise rounds with the other groups' sums: a
+    polygon's coverage would then depend on which other polygons share the call. Here each
+    sum is a fixed tree over its own group only, so blocks of polygons give identical results.
+    """
+    out = x.copy()
+    step = 1
+    idx = np.flatnonzero(after >= 1)
+    while len(idx):
+        out[idx] = out[idx] + out[idx + step]   # the right side is read before any write
+        step *= 2
+        idx = idx[after[idx] >= step]
+    return out

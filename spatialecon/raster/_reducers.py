@@ -11,7 +11,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from spatialecon.raster._io import WINDOW_CELLS, RasterError
+from spatialecon.raster._io import RasterError
 
 #: What :func:`~spatialecon.raster.zonal_stats` can compute, besides percentiles ``"p<q>"``
 #: (``"p10"``, ``"p2.5"``).
@@ -40,10 +40,11 @@ class _Reducer:
         self.nodata = np.zeros(n)
         self.keep_values = keep_values
         self._values: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._stored = 0
 
     def add(self, poly: np.ndarray, weight: np.ndarray, values: np.ndarray,
-            valid: np.ndarray) -> None:
+            valid: np.ndarray, window: int = 0) -> None:
+        """Add the cells of window number ``window`` (counted on the raster's fixed grid of
+        windows, so that every polygon sees the same windows in whatever call it is)."""
         n = self.n
         if not valid.all():
             bad = ~valid
@@ -68,23 +69,36 @@ class _Reducer:
         np.maximum.at(self.vmax, poly, values)
         self.cells += np.bincount(poly, minlength=n)
         if self.keep_values:
-            self._values.append((poly, values, weight))
-            self._stored += len(poly)
-            if self._stored > 2 * WINDOW_CELLS:  # bound memory: merge equal values now
-                self._values = [self._distinct()]
-                self._stored = len(self._values[0][0])
+            # One entry per distinct (polygon, value) of the window, and the windows merged
+            # every _MERGE_WINDOWS windows of the fixed grid: memory stays bounded, and a
+            # polygon's weights are summed in groups set by the windows alone, not by the
+            # other polygons of the call (so blocks of polygons concatenate exactly).
+            self._values.append(_distinct([(poly, values, weight)]))
+            if (window + 1) % _MERGE_WINDOWS == 0 and len(self._values) > 1:
+                self._values = [_distinct(self._values)]
 
     def _distinct(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(polygon, value, total weight) of each distinct pair, sorted by polygon and value."""
-        if not self._values:
-            return np.zeros(0, np.intp), np.zeros(0), np.zeros(0)
-        poly = np.concatenate([p for p, _, _ in self._values])
-        value = np.concatenate([x for _, x, _ in self._values])
-        weight = np.concatenate([w for _, _, w in self._values])
-        order = np.lexsort((value, poly))
-        poly, value, weight = poly[order], value[order], weight[order]
-        start = np.flatnonzero(np.r_[True, (poly[1:] != poly[:-1]) | (value[1:] != value[:-1])])
-        return poly[start], value[start], np.add.reduceat(weight, start)
+        return _distinct(self._values)
+
+
+#: Windows between two merges of the stored (polygon, value, weight) entries of order statistics.
+_MERGE_WINDOWS = 8
+
+
+def _distinct(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(polygon, value, total weight) of each distinct pair of ``parts``, sorted by polygon and
+    value; equal pairs are summed in the order of ``parts`` (a stable sort)."""
+    if not parts:
+        return np.zeros(0, np.intp), np.zeros(0), np.zeros(0)
+    poly = np.concatenate([p for p, _, _ in parts])
+    value = np.concatenate([x for _, x, _ in parts])
+    weight = np.concatenate([w for _, _, w in parts])
+    order = np.lexsort((value, poly))
+    poly, value, weight = poly[order], value[order], weight[order]
+    start = np.flatnonzero(np.r_[True, (poly[1:] != poly[:-1]) | (value[1:] != value[:-1])])
+    return poly[start], value[start], np.add.reduceat(weight, start)
 
 
 def _group_starts(poly: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -4,13 +4,11 @@ raster's pixel coordinates, with what the cell rules need (ring orientation, pol
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from affine import Affine
-
-from spatialecon.raster._io import RasterError
 
 
 @dataclass
@@ -31,18 +29,15 @@ class _Rings:
     edge_ok: np.ndarray       # per edge
     area: np.ndarray          # per polygon, in cells
     n: int
+    flat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    """Polygons with a ring of zero area (collapsed, or a figure-eight whose lobes cancel):
+    invalid, and without a boundary to integrate."""
 
 
 def _pixel_rings(geoms: np.ndarray, transform: Affine) -> _Rings:
-    """Rings of ``geoms`` (Polygon/MultiPolygon, None or empty allowed) in pixel space."""
+    """Rings of ``geoms`` (Polygon/MultiPolygon, None or empty allowed: checked by the caller)
+    in pixel space."""
     n = len(geoms)
-    kinds = shapely.get_type_id(geoms)
-    bad = ~np.isin(kinds, (-1, 3, 6)) & ~shapely.is_empty(geoms)
-    if bad.any():
-        names = sorted(set(shapely.get_type_id(geoms[bad]).tolist()))
-        raise RasterError(
-            f"zonal statistics need polygons; {int(bad.sum())} geometries are of other types "
-            f"(shapely type ids {names}); buffer points or lines first")
     parts, part_poly = shapely.get_parts(geoms, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
     exterior = np.ones(len(rings), dtype=bool)
@@ -67,9 +62,11 @@ def _pixel_rings(geoms: np.ndarray, transform: Affine) -> _Rings:
     ring_poly = part_poly[ring_part]
     area = np.bincount(ring_poly, weights=0.5 * np.abs(area2) * np.where(exterior, 1, -1),
                        minlength=n)
+    flat = np.zeros(0, dtype=np.intp)
     if (sign == 0).any():  # degenerate rings (no area) have no boundary to integrate
         edge_ok &= sign[ring[:-1]] != 0
-    return _Rings(u, v, ring, ring_poly, sign, edge_ok, area, n)
+        flat = np.unique(ring_poly[sign == 0])
+    return _Rings(u, v, ring, ring_poly, sign, edge_ok, area, n, flat)
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -25,14 +25,23 @@
         the smallest), as rasterstats computes them.
 
     Cells of less than :data:`MIN_COVERAGE` of their area (floating-point dust along shared
-    borders) are ignored. Overlapping polygons are fine (each has its own cells). Polygons are
-    assumed valid (``shapely.make_valid`` them otherwise).
+    borders) are ignored. Overlapping polygons are fine (each has its own cells). Polygons must
+    be valid: one whose cells come out covered less than 0 or more than once (self-intersecting
+    rings, overlapping parts) is an error naming it, and ``validate=True`` checks every polygon
+    with GEOS first (``make_valid`` repairs them).
 
-    Rasters larger than memory are read in windows of whole rows (``max_cells`` cells each);
-    the weights are computed per window from the edges that cross it, the moments are merged
-    across windows (Chan's parallel update), and the order statistics keep one (value, weight)
-    entry per distinct value and polygon. The result does not depend on the window size beyond
-    rounding.
+Blocks and windows
+    The polygons are processed in spatially compact blocks of about ``block_vertices``
+    vertices (:func:`zonal_blocks`), so the intermediate arrays stay bounded whatever the
+    number of polygons, and the raster in windows of whole rows (``max_cells`` cells each) on
+    a grid of windows fixed by the raster, so rasters larger than memory work: the weights are
+    computed per window from the edges that cross it, the moments are merged across windows
+    (Chan's parallel update), and the order statistics keep one (value, weight) entry per
+    distinct value and polygon. A polygon's statistics depend only on the polygon, the raster
+    and the window size: any partition of the polygons into blocks
+    (:func:`zonal_stats_block`, concatenated by :func:`combine_zonal_blocks`) gives exactly the
+    one-call result, which is how a cluster computes them. The result does not depend on the
+    window size beyond rounding.
 
 """
 
@@ -41,6 +50,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -49,6 +59,7 @@ import shapely
 from affine import Affine
 from rasterio.windows import Window
 
+from spatialecon._labels import format_units
 from spatialecon.raster._coverage import MIN_COVERAGE, _centre_cells, _coverage_cells
 from spatialecon.raster._io import (
     WINDOW_CELLS,
@@ -59,7 +70,6 @@ from spatialecon.raster._io import (
     _raster_name,
     _read,
     _refuse_infinite,
-    _row_windows,
 )
 from spatialecon.raster._reducers import _assemble, _parse_stats, _Reducer
 from spatialecon.raster._rings import _pixel_rings, _ring_rows, _rings_in_rows
@@ -69,6 +79,11 @@ if TYPE_CHECKING:
 
 Rule = Literal["coverage", "centre"]
 RULES: tuple[str, ...] = ("coverage", "centre")
+#: Vertices per block of polygons by default. The intermediate arrays of a block take about
+#: 200 bytes per vertex (~50 MiB) plus ~100 bytes per cell the block's polygons touch.
+BLOCK_VERTICES = 2**18
+# Polygons named in a message before "…".
+_SHOWN = 8
 
 
 def zonal_stats(
@@ -81,6 +96,8 @@ def zonal_stats(
     nodata: float | Sequence[float] | None = None,
     crs: Any = None,
     max_cells: int = WINDOW_CELLS,
+    block_vertices: int = BLOCK_VERTICES,
+    validate: bool = False,
     warn: bool = True,
 ) -> pd.DataFrame:
     """Statistics of the raster cells in each polygon.
@@ -110,11 +127,19 @@ def zonal_stats(
         ``attrs``); an error for a raster that has one.
     max_cells
         Cells per window: rows are processed in windows of at most this many cells, so
-        rasters larger than memory work (see :data:`WINDOW_CELLS` for the memory). Results do
-        not depend on it beyond rounding.
+        rasters larger than memory work. Results do not depend on it beyond rounding.
+    block_vertices
+        Vertices per block of polygons (:data:`BLOCK_VERTICES`): bounds the memory of the
+        intermediate arrays. Results do not depend on it at all.
+    validate
+        Check every polygon with GEOS (``shapely.is_valid``) first and refuse invalid ones by
+        name. Off by default because it costs more than the statistics (~0.2 s per million
+        vertices); without it, an invalid polygon is still refused when it makes some cell's
+        coverage leave [0, 1] (a self-intersection or overlap larger than a cell).
     warn
         Warn about polygons that get no value (outside the raster, only nodata cells, no cell
-        centre); they are listed in ``attrs["no_value"]`` either way.
+        centre, empty geometry; they are listed in ``attrs["no_value"]`` either way), about
+        repeated index labels and about repeated geometries.
 
     Returns
     -------
@@ -122,15 +147,16 @@ def zonal_stats(
         Indexed like ``polygons``, one float column per statistic (``cells`` is an integer).
         Polygons without valid cells have NaN, ``count`` 0 and ``cells`` 0. ``attrs`` records
         the raster, band, CRS (and whether it was assumed or the polygons reprojected), the
-        rule and its conventions, nodata values, windows, ``no_value`` (label → reason) and,
-        under the coverage rule, ``partly_outside`` (label → fraction of the polygon's area
-        beyond the raster's extent).
+        rule and its conventions, nodata values, windows (``windows``, ``rows_per_window``,
+        ``rows``), ``block_vertices``, ``validated``, ``no_value`` (label
+        → reason) and, under the coverage rule, ``partly_outside`` (label → fraction of the
+        polygon's area beyond the raster's extent).
 
     Raises
     ------
     RasterError
-        A raster without CRS (and no ``crs=``), polygons without CRS, non-polygons, an
-        unknown statistic or rule.
+        A raster without CRS (and no ``crs=``), polygons without CRS, non-polygons, invalid
+        polygons (named, with the repair), an unknown statistic or rule.
 
     Notes
     -----
@@ -149,85 +175,386 @@ def zonal_stats(
     >>> dem = china_dem()
     >>> table = zonal_stats(dem, boundaries("county"), ["mean", "min", "max"])  # doctest: +SKIP
     """
-    names, percentiles = _parse_stats(stats)
-    rule = "centre" if rule == "center" else rule
-    if rule not in RULES:
-        raise RasterError(f"rule must be one of {RULES}, not {rule!r}")
-    if int(band) != band or band < 1:
-        raise RasterError(f"band must be a positive integer, not {band!r}")
-    extra = _nodata_list(nodata)
-    series = polygons.geometry if hasattr(polygons, "geometry") else polygons
-    if series.crs is None:
-        raise RasterError("the polygons have no CRS; set one (gdf.set_crs(...)) so they can be "
-                          "placed on the raster")
-    with _opened(raster) as src:
-        if band > src.count:
-            raise RasterError(f"raster {src.name} has {src.count} band(s); band={band}")
+    out, geoms = _run(raster, polygons, stats, rule, band, nodata, crs, max_cells,
+                      block_vertices, validate)
+    if warn:
+        _warn_no_value(out, out.attrs["rule"])
+        _warn_duplicates(polygons.index, geoms)
+    return out
+
+
+def zonal_stats_block(
+    raster: Any,
+    polygons: gpd.GeoDataFrame | gpd.GeoSeries,
+    stats: str | Sequence[str] = ("mean", "min", "max", "count"),
+    *,
+    rule: Rule = "coverage",
+    band: int = 1,
+    nodata: float | Sequence[float] | None = None,
+    crs: Any = None,
+    max_cells: int = WINDOW_CELLS,
+    block_vertices: int = BLOCK_VERTICES,
+    validate: bool = False,
+) -> pd.DataFrame:
+    """The statistics of one block of polygons (rows of a larger table): the unit of work of a
+    cluster.
+
+    Takes the arguments of :func:`zonal_stats` (without ``warn``) and returns its table for
+    these rows, with the block's ``attrs``. A polygon's statistics depend only on the polygon,
+    the raster and ``max_cells``, so for any split of a table into blocks,
+    ``combine_zonal_blocks([zonal_stats_block(raster, part, ...) for part in parts])`` equals
+    ``zonal_stats(raster, table, ...)`` exactly (values and ``attrs``). Pass a path the workers
+    can open, not a dataset. :func:`zonal_blocks` gives blocks that are compact in space (each
+    reads only its part of the raster).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`zonal_stats`; no warnings (they are given once, by the caller).
+    """
+    return _run(raster, polygons, stats, rule, band, nodata, crs, max_cells, block_vertices,
+                validate)[0]
+
+
+def combine_zonal_blocks(blocks: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate the tables of :func:`zonal_stats_block` (in the order of their rows) into
+    the table :func:`zonal_stats` gives for all of them, ``attrs`` included.
+
+    Raises
+    ------
+    RasterError
+        No blocks, or blocks computed with different rasters, statistics or conventions.
+    """
+    if not blocks:
+        raise RasterError("no blocks to combine")
+    first = blocks[0].attrs
+    same = ("raster", "band", "crs", "rule", "nodata", "rows_per_window", "block_vertices",
+            "validated")
+    for k, block in enumerate(blocks[1:], start=1):
+        differ = [key for key in same if block.attrs.get(key) != first.get(key)]
+        if differ or list(block.columns) != list(blocks[0].columns):
+            raise RasterError(f"block {k} was computed differently from block 0 "
+                              f"({', '.join(differ) or 'statistics'}); combine blocks of one "
+                              "zonal_stats_block call pattern only")
+    out = pd.concat(list(blocks))
+    rows = [b.attrs["rows"] for b in blocks if b.attrs["rows"] is not None]
+    top = min((r[0] for r in rows), default=None)
+    bottom = max((r[1] for r in rows), default=None)
+    out.attrs = {
+        **first,
+        "rows": None if top is None else [top, bottom],
+        "windows": _window_count(top, bottom, first["rows_per_window"]),
+        "no_value": {k: v for b in blocks for k, v in b.attrs["no_value"].items()},
+        "partly_outside": {k: v for b in blocks for k, v in b.attrs["partly_outside"].items()},
+    }
+    return out
+
+
+def zonal_blocks(polygons: gpd.GeoDataFrame | gpd.GeoSeries,
+                 max_vertices: int = BLOCK_VERTICES) -> list[np.ndarray]:
+    """Row positions of the polygons in blocks that are compact in space (bands of rows, by
+    the centre of each polygon's bounding box) of about ``max_vertices`` vertices each (a
+    polygon with more is a block of its own): the blocks :func:`zonal_stats` uses, and good
+    tasks for :func:`zonal_stats_block`.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Positions (``iloc``) of each block; together every row exactly once.
+    """
+    return _partition(np.asarray(_series(polygons).to_numpy(), dtype=object), max_vertices)
+
+
+# ─────────────────────────────────────────────────────────────────────────────────────────────
+# One call: its conventions, its blocks, its table
+# ─────────────────────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class _Part:
+    """The statistics of one block: the table and what ``attrs`` are made of."""
+
+    table: pd.DataFrame
+    count: np.ndarray
+    nodata: np.ndarray
+    area: np.ndarray
+    reasons: dict
+    rows: tuple[int, int] | None
+
+
+@dataclass
+class _Call:
+    """What one call of :func:`zonal_stats` asks for, checked once."""
+
+    names: list[str]
+    percentiles: dict[str, float]
+    rule: str
+    band: int
+    extra: tuple[float, ...]
+    max_cells: int
+    block_vertices: int
+    validate: bool
+    step: int = 0
+    shape: tuple[int, int] = (0, 0)
+    transform: Affine | None = None
+    layer: str = ""
+
+    @classmethod
+    def prepare(cls, stats: Any, rule: str, band: int, nodata: Any, max_cells: int,
+                block_vertices: int, validate: bool) -> _Call:
+        names, percentiles = _parse_stats(stats)
+        rule = "centre" if rule == "center" else rule
+        if rule not in RULES:
+            raise RasterError(f"rule must be one of {RULES}, not {rule!r}")
+        if int(band) != band or band < 1:
+            raise RasterError(f"band must be a positive integer, not {band!r}")
+        for name, value in (("max_cells", max_cells), ("block_vertices", block_vertices)):
+            if int(value) != value or value < 1:
+                raise RasterError(f"{name} must be a positive integer, not {value!r}")
+        return cls(names, percentiles, rule, int(band), _nodata_list(nodata), int(max_cells),
+                   int(block_vertices), bool(validate))
+
+    def open(self, src: Any, series: Any, crs: Any) -> tuple[np.ndarray, dict]:
+        """The polygons in the raster's CRS, and the source's part of ``attrs``."""
+        if self.band > src.count:
+            raise RasterError(f"raster {src.name} has {src.count} band(s); band={self.band}")
         raster_crs = _raster_crs(src, crs)
         reprojected = None
         if not series.crs.equals(raster_crs.to_wkt(), ignore_axis_order=True):
             reprojected = f"{series.crs.to_string()} → {raster_crs.to_string()}"
             series = series.to_crs(raster_crs.to_wkt())
-        geoms = np.asarray(series.to_numpy(), dtype=object)
-        rings = _pixel_rings(geoms, src.transform)
-        width, height, transform = src.width, src.height, src.transform
-        keep_values = bool(percentiles) or "majority" in names
-        reducer = _Reducer(len(geoms), keep_values)
-        cells = _coverage_cells if rule == "coverage" else _centre_cells
+        self.shape = (src.height, src.width)
+        self.transform = src.transform
+        # windows of whole rows on a grid fixed by the raster (not by the polygons), so every
+        # polygon sees the same windows in whatever block it is computed
+        self.step = max(1, self.max_cells // max(src.width, 1))
+        self.layer = f"{_raster_name(src)} band {self.band}"
+        source = {"raster": src.name, "band": self.band, "crs": raster_crs.to_string(),
+                  "crs_assumed": src.crs is None, "declared_nodata": src.nodata,
+                  "reprojected": reprojected}
+        return np.asarray(series.to_numpy(), dtype=object), source
+
+    def block(self, src: Any, geoms: np.ndarray, labels: pd.Index) -> _Part:
+        """Statistics of the polygons of one block."""
+        kinds = shapely.get_type_id(geoms)
+        other = ~np.isin(kinds, (-1, 3, 6)) & ~shapely.is_empty(geoms)
+        if other.any():
+            types = sorted({g.geom_type for g in geoms[other]})
+            raise RasterError(
+                f"zonal statistics need polygons; {int(other.sum())} geometries are of other "
+                f"types ({', '.join(types)}): {format_units(labels[other], _SHOWN)}. "
+                "Buffer points or lines first, or keep the polygonal parts of collections")
+        if self.validate:
+            _check_valid(geoms, labels)
+        height, width = self.shape
+        rings = _pixel_rings(geoms, self.transform)
+        reducer = _Reducer(len(geoms), bool(self.percentiles) or "majority" in self.names)
+        cells = _coverage_cells if self.rule == "coverage" else _centre_cells
+        rows = None
         if len(rings.v):
             top = int(max(0, math.floor(np.min(rings.v))))
             bottom = int(min(height, math.ceil(np.max(rings.v))))
-        else:
-            top = bottom = 0
-        windows = _row_windows(top, bottom, width, max_cells) if bottom > top else []
-        used = rings
+            if bottom > top:
+                rows = (top, bottom)
+        windows = _windows(rows, self.step)
         ring_rows = _ring_rows(rings) if len(windows) > 1 else None
-        for r0, r1 in windows:
-            if ring_rows is not None:
-                used = _rings_in_rows(rings, r0, r1, ring_rows)
-            poly, row, col, weight = cells(used, r0, r1, width)
-            if not len(poly):
+        invalid = [rings.flat] if self.rule == "coverage" and len(rings.flat) else []
+        for k, r0, r1 in windows:
+            used = rings if ring_rows is None else _rings_in_rows(rings, r0, r1, ring_rows)
+            poly, row, col, weight, odd = cells(used, r0, r1, width)
+            if len(odd):
+                invalid.append(odd)
+            if not len(poly) or invalid:
                 continue
+            # read only the cells' bounding box: a block of a large table reads its part
+            a, b = int(row.min()), int(row.max()) + 1
             c0, c1 = int(col.min()), int(col.max()) + 1
-            values, valid = _read(src, band, Window(c0, r0, c1 - c0, r1 - r0), extra)
-            at = (row - r0, col - c0)
-            _refuse_infinite(values[at], valid[at], f"{_raster_name(src)} band {band}",
-                             lambda mask, poly=poly: polygons.index[poly[mask]])
-            reducer.add(poly, weight, values[at], valid[at])
-        source = {"raster": src.name, "band": band, "crs": raster_crs.to_string(),
-                  "crs_assumed": src.crs is None, "declared_nodata": src.nodata}
-    out = _assemble(names, percentiles, reducer, rule)
-    out.index = polygons.index
-    no_value = _no_value(out.index, reducer, rule, (height, width), transform, geoms)
-    partly = {}
-    if rule == "coverage":
-        inside = reducer.count + reducer.nodata
-        with np.errstate(invalid="ignore", divide="ignore"):
-            beyond = 1.0 - inside / rings.area
-        for i in np.flatnonzero((beyond > 1e-6) & (inside > 0)):
-            partly[out.index[i]] = float(beyond[i])
-    out.attrs = {
-        **source,
-        "rule": rule,
-        "conventions": _CONVENTIONS[rule],
-        "min_coverage": MIN_COVERAGE,
-        "nodata": list(extra),
-        "reprojected": reprojected,
-        "windows": len(windows),
-        "no_value": no_value,
-        "partly_outside": partly,
-    }
-    if warn and no_value:
-        reasons = pd.Series(no_value).value_counts()
-        detail = "; ".join(f"{n} {reason}" for reason, n in reasons.items())
-        labels = list(no_value)[:8]
+            values, valid = _read(src, self.band, Window(c0, a, c1 - c0, b - a), self.extra)
+            at = (row - a, col - c0)
+            values, valid = values[at], valid[at]
+            _refuse_infinite(values, valid, self.layer,
+                             lambda mask, poly=poly: labels[poly[mask]])
+            reducer.add(poly, weight, values, valid, k)
+        if invalid:
+            bad = np.unique(np.concatenate(invalid))
+            raise RasterError(
+                f"{len(bad)} invalid polygon(s): a ring of zero area, or some cell comes out "
+                "covered less than 0 or more than once (self-intersecting rings, overlapping "
+                f"parts or holes outside their shell): {format_units(labels[bad], _SHOWN)}. "
+                "Repair them with "
+                "polygons.geometry.make_valid() (or shapely.make_valid), or pass validate=True "
+                "to have GEOS check every polygon")
+        table = _assemble(self.names, self.percentiles, reducer, self.rule)
+        reasons = _no_value(reducer, self.rule, self.shape, self.transform, geoms)
+        return _Part(table, reducer.count, reducer.nodata, rings.area, reasons, rows)
+
+    def finish(self, parts: list[_Part], index: pd.Index, source: dict,
+               order: np.ndarray) -> pd.DataFrame:
+        """The table of the blocks in the order of ``index`` (``order`` puts the blocks'
+        rows back in place), with ``attrs``."""
+        if parts:
+            table = pd.concat([p.table for p in parts], ignore_index=True).iloc[order]
+            count = np.concatenate([p.count for p in parts])[order]
+            nodata = np.concatenate([p.nodata for p in parts])[order]
+            area = np.concatenate([p.area for p in parts])[order]
+            reasons = {}
+            offset = 0
+            for p in parts:
+                reasons.update({offset + i: why for i, why in p.reasons.items()})
+                offset += len(p.table)
+            rank = np.empty(len(order), dtype=np.intp)
+            rank[order] = np.arange(len(order))
+            no_value = {index[rank[i]]: reasons[i] for i in sorted(reasons, key=rank.__getitem__)}
+        else:
+            table = _assemble(self.names, self.percentiles, _Reducer(0, False), self.rule)
+            count = nodata = area = np.zeros(0)
+            no_value = {}
+        table.index = index
+        partly = {}
+        if self.rule == "coverage":
+            inside = count + nodata
+            with np.errstate(invalid="ignore", divide="ignore"):
+                beyond = 1.0 - inside / area
+            for i in np.flatnonzero((beyond > 1e-6) & (inside > 0)):
+                partly[index[i]] = float(beyond[i])
+        spans = [p.rows for p in parts if p.rows is not None]
+        rows = [min(r[0] for r in spans), max(r[1] for r in spans)] if spans else None
+        table.attrs = {
+            **source,
+            "rule": self.rule,
+            "conventions": _CONVENTIONS[self.rule],
+            "min_coverage": MIN_COVERAGE,
+            "nodata": list(self.extra),
+            "windows": _window_count(*(rows or (None, None)), self.step),
+            "rows_per_window": self.step,
+            "rows": rows,
+            "block_vertices": self.block_vertices,
+            "validated": "GEOS is_valid" if self.validate else "coverage within [0, 1]"
+                         if self.rule == "coverage" else "none (even–odd rule)",
+            "no_value": no_value,
+            "partly_outside": partly,
+        }
+        return table
+
+
+def _run(raster: Any, polygons: Any, stats: Any, rule: str, band: int, nodata: Any, crs: Any,
+         max_cells: int, block_vertices: int, validate: bool
+         ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The table of a call (blocks computed one after another) and the polygons in the
+    raster's CRS."""
+    call = _Call.prepare(stats, rule, band, nodata, max_cells, block_vertices, validate)
+    series = _series(polygons)
+    with _opened(raster) as src:
+        geoms, source = call.open(src, series, crs)
+        blocks = _partition(geoms, call.block_vertices)
+        parts = [call.block(src, geoms[rows], polygons.index[rows]) for rows in blocks]
+    positions = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.intp)
+    order = np.argsort(positions, kind="stable")
+    return call.finish(parts, polygons.index, source, order), geoms
+
+
+def _series(polygons: Any) -> Any:
+    series = polygons.geometry if hasattr(polygons, "geometry") else polygons
+    if series.crs is None:
+        raise RasterError("the polygons have no CRS; set one (gdf.set_crs(...)) so they can be "
+                          "placed on the raster")
+    return series
+
+
+def _partition(geoms: np.ndarray, max_vertices: int) -> list[np.ndarray]:
+    """Blocks of positions: bands by bounding-box centre, about ``max_vertices`` vertices."""
+    n = len(geoms)
+    if not n:
+        return []
+    if int(max_vertices) != max_vertices or max_vertices < 1:
+        raise RasterError(f"max_vertices must be a positive integer, not {max_vertices!r}")
+    size = np.maximum(shapely.get_num_coordinates(geoms), 1)
+    if size.sum() <= max_vertices:
+        return [np.arange(n)]
+    bounds = shapely.bounds(geoms)
+    centre = 0.5 * (bounds[:, 1] + bounds[:, 3])      # NaN (empty geometries) sorts last
+    order = np.argsort(centre, kind="stable")
+    start = np.cumsum(size[order]) - size[order]
+    block = start // int(max_vertices)               # a block starts every max_vertices
+    cut = np.flatnonzero(block[1:] != block[:-1]) + 1
+    return np.split(order, cut)
+
+
+def _windows(rows: tuple[int, int] | None, step: int) -> list[tuple[int, int, int]]:
+    """(window number, first row, end row) of the fixed windows of ``step`` rows that meet
+    ``rows``, clipped to them."""
+    if rows is None:
+        return []
+    top, bottom = rows
+    return [(k, max(k * step, top), min((k + 1) * step, bottom))
+            for k in range(top // step, -(-bottom // step))]
+
+
+def _window_count(top: int | None, bottom: int | None, step: int) -> int:
+    return 0 if top is None else len(_windows((top, bottom), step))
+
+
+def _check_valid(geoms: np.ndarray, labels: pd.Index) -> None:
+    ok = shapely.is_valid(geoms) | shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if ok.all():
+        return
+    bad = np.flatnonzero(~ok)
+    reasons = shapely.is_valid_reason(geoms[bad[:3]])
+    detail = "; ".join(f"{labels[i]}: {why}" for i, why in zip(bad[:3], reasons, strict=True))
+    raise RasterError(
+        f"{len(bad)} invalid polygon(s): {format_units(labels[bad], limit=_SHOWN)} ({detail}). "
+        "Repair them with polygons.geometry.make_valid() (or shapely.make_valid)")
+
+
+def _warn_no_value(out: pd.DataFrame, rule: str) -> None:
+    no_value = out.attrs["no_value"]
+    if not no_value:
+        return
+    reasons = pd.Series(no_value).value_counts()
+    detail = "; ".join(f"{n} {reason}" for reason, n in reasons.items())
+    warnings.warn(
+        f"{len(no_value)} of {len(out)} polygons get no value ({detail}): "
+        f"{format_units(list(no_value), _SHOWN)}; see attrs['no_value']"
+        + (". rule='coverage' gives every polygon that overlaps a valid cell a value"
+           if rule == "centre" and "no cell centre inside" in reasons else "")
+        + (". Empty geometries: drop them (polygons[~polygons.is_empty]) or fix their source"
+           if "empty geometry" in reasons else ""),
+        UserWarning, stacklevel=3)
+
+
+def _warn_duplicates(index: pd.Index, geoms: np.ndarray) -> None:
+    """Repeated labels and repeated geometries: legal, but almost always a mistake upstream
+    (a table joined twice, a grid built twice)."""
+    repeated = index[index.duplicated()].unique()
+    if len(repeated):
         warnings.warn(
-            f"{len(no_value)} of {len(out)} polygons get no value ({detail}): "
-            f"{labels}{' …' if len(no_value) > 8 else ''}; see attrs['no_value']"
-            + (". rule='coverage' gives every polygon that overlaps a valid cell a value"
-               if rule == "centre" and "no cell centre inside" in reasons else ""),
-            UserWarning, stacklevel=2)
-    return out
+            f"{len(repeated)} index label(s) occur more than once: "
+            f"{format_units(repeated, limit=_SHOWN)}; each row gets its own statistics, but "
+            "the table cannot be joined back by label. Make the labels unique "
+            "(polygons.reset_index()) or drop the repeated rows", UserWarning, stacklevel=3)
+    n = len(geoms)
+    if n < 2:
+        return
+    # candidates by cheap keys (vertex count and bounds), confirmed with GEOS's exact equality
+    keys = pd.DataFrame(shapely.bounds(geoms)).assign(v=shapely.get_num_coordinates(geoms))
+    keys = keys[(keys["v"] > 0).to_numpy()]
+    candidate = keys.duplicated(keep=False)
+    if not candidate.any():
+        return
+    groups = keys[candidate.to_numpy()].groupby(list(keys.columns), sort=False).groups
+    repeats = []
+    for members in groups.values():
+        members = np.asarray(members)
+        first = members[0]
+        same = shapely.equals_exact(geoms[members[1:]], geoms[first], tolerance=0.0)
+        repeats += [(index[i], index[first]) for i in members[1:][same]]
+    if repeats:
+        shown = ", ".join(f"{a} = {b}" for a, b in repeats[:_SHOWN])
+        warnings.warn(
+            f"{len(repeats)} polygon(s) repeat the geometry of another: {shown}"
+            f"{' …' if len(repeats) > _SHOWN else ''}; each gets the same statistics. Drop the "
+            "repeats (polygons[~polygons.geometry.duplicated()]) if they are a mistake",
+            UserWarning, stacklevel=3)
 
 
 _CONVENTIONS = {
@@ -252,11 +579,10 @@ _CONVENTIONS = {
 }
 
 
-
-def _no_value(index: pd.Index, r: _Reducer, rule: str, src_shape: tuple[int, int],
-              transform: Affine, geoms: np.ndarray) -> dict:
-    """Label → why the polygon has no value."""
-    out = {}
+def _no_value(r: _Reducer, rule: str, src_shape: tuple[int, int], transform: Affine,
+              geoms: np.ndarray) -> dict[int, str]:
+    """Position → why the polygon has no value."""
+    out: dict[int, str] = {}
     missing = np.flatnonzero(r.count <= 0)
     if not len(missing):
         return out
@@ -284,6 +610,5 @@ def _no_value(index: pd.Index, r: _Reducer, rule: str, src_shape: tuple[int, int
             reason = "no cell centre inside"
         else:
             reason = "outside the raster"
-        out[index[i]] = reason
+        out[int(i)] = reason
     return out
-

@@ -20,14 +20,13 @@ from spatialecon.weights import transform as transform_weights
 
 Model = Literal["ols", "slx", "lag", "error", "durbin", "sdem", "sac"]
 Method = Literal["ml", "gmm"]
-LogDet = Literal["auto", "full", "lu", "ord"]
+LogDet = Literal["auto", "lu", "eigen", "full", "chebyshev", "mc", "ord"]
 ImpactsMethod = Literal["delta", "simulation"]
 
 CONSTANT = "CONSTANT"  # spreg's and GeoDa's name for the intercept
 DEFAULT_COMPARISON: tuple[str, ...] = ("ols", "lag", "error", "durbin")
 _AIC_CONVENTION = ("−2 logL + 2p, p = coefficients incl. ρ/λ, variance components and σ² "
                    "(R's AIC(), Stata's spregress)")
-_AUTO_FULL_MAX_N = 800  # "auto": dense determinant up to here, sparse LU above (bench)
 
 _MODEL_ALIASES = {
     "ols": "ols", "slx": "slx",

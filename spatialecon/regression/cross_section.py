@@ -9,12 +9,10 @@ import pandas as pd
 from libpysal.weights import W
 from scipy import sparse
 from scipy.sparse import linalg as sparse_linalg
-from scipy.sparse.linalg import splu
 
 from spatialecon.autocorrelation import describe_weights
 from spatialecon.regression._common import (
     _AIC_CONVENTION,
-    _AUTO_FULL_MAX_N,
     _HAS_ERROR,
     _HAS_LAG,
     _HAS_WX,
@@ -22,6 +20,7 @@ from spatialecon.regression._common import (
     _METHOD_ALIASES,
     _MODEL_ALIASES,
     CONSTANT,
+    EstimationWarning,
     ImpactsMethod,
     LogDet,
     RegressionError,
@@ -35,13 +34,18 @@ from spatialecon.regression._common import (
     _spreg_version,
 )
 from spatialecon.regression.impacts import (
+    _scaling,
     compute_impacts,
 )
+from spatialecon.regression.logdet import DEFAULT_CONFIDENCE
+from spatialecon.regression.logdet import LogDet as LogDetEngine
+from spatialecon.regression.ml import MLFit, fit_error, fit_lag
 from spatialecon.regression.results import (
     RegressionResult,
     Statistic,
     _coefficients,
 )
+from spatialecon.validation import ParameterError
 
 # ---------------------------------------------------------------------------- fitting
 
@@ -152,8 +156,6 @@ def fit(
     design_names = [CONSTANT, *x_names, *(f"W_{v}" for v in lagged)]
     n_params = len(design_names) + (model in _HAS_LAG) + (model in _HAS_ERROR)
     _check_design(design, design_names, yv.ravel(), y_name, n_params)
-    if method == "ml":
-        _check_ml_weights(Wm)
     slx_vars: Any = "All" if lagged == x_names else [v in lagged for v in x_names]
     slx = {"slx_lags": 1, "slx_vars": slx_vars} if lagged else {}
     names = {"name_y": y_name, "name_x": list(x_names)}
@@ -163,7 +165,7 @@ def fit(
         "spreg": _spreg_version(), "constant": CONSTANT,
         "aic": _AIC_CONVENTION,
     }
-    logdet_used = None
+    ml_fit = None
     if model in ("ols", "slx"):
         reg = _spreg("OLS", yv, xv, w=tw, spat_diag=diagnostics, moran=diagnostics,
                      **slx, **names, **options)
@@ -171,14 +173,16 @@ def fit(
         if options.get("robust"):
             conventions["variance"] += f"; robust={options['robust']!r}"
     elif method == "ml":
-        logdet_used = _logdet_method(logdet, n)
-        conventions["logdet"] = logdet_used
-        conventions["variance"] = "inverse of the analytical information matrix (Anselin 1988)"
-        if model in ("lag", "durbin"):
-            reg = _spreg("ML_Lag", yv, xv, tw, method=logdet_used, spat_impacts=None,
-                         spat_diag=bool(lagged), **slx, **names, **options)
-        else:
-            reg = _spreg("ML_Error", yv, xv, tw, method=logdet_used, **slx, **names, **options)
+        reg = None
+        ml_fit, engine = _fit_ml(model, yv.ravel(), design, tw, logdet, len(lagged),
+                                 lagged == x_names, options)
+        conventions.update(engine.conventions(float(ml_fit.betas[-1])))
+        conventions["variance"] = ("inverse of the analytical information matrix (Anselin "
+                                   "1988), traces " + ml_fit.traces.how)
+        conventions["estimator"] = ("concentrated ML, bounded 1-D search of the feasible "
+                                    f"interval ({engine.interval[0]:.6g}, "
+                                    f"{engine.interval[1]:.6g})")
+        conventions.pop("spreg")
     elif model in ("lag", "durbin"):
         reg = _spreg("GM_Lag", yv, xv, w=tw, spat_impacts=None, spat_diag=False, **slx,
                      **names, **options)
@@ -197,43 +201,57 @@ def fit(
     if model in _HAS_ERROR:
         names_out.append("lambda")
         kinds.append("lambda")
-    _check_spreg_names(reg, names_out, y_name)
-    vm = np.asarray(reg.vm, dtype=float)
-    stat = getattr(reg, "t_stat", None) if method == "ols" else getattr(reg, "z_stat", None)
-    if method == "ml" and logdet_used == "ORD":
-        # spreg workaround 1 (module docstring): recompute the information matrix with W.
-        vm = _ml_vm_fixed(reg, Wm, model)
-        stat = None
-        conventions["variance"] += "; recomputed with W (spreg's 'ord' uses the symmetrised W)"
-    coefficients, vcov = _coefficients(names_out, kinds, reg.betas, vm, stat)
+    if ml_fit is not None:
+        fitted_source: Any = ml_fit
+        coefficients, vcov = _coefficients(names_out, kinds, ml_fit.betas, ml_fit.vm, None)
+    else:
+        fitted_source = reg
+        _check_spreg_names(reg, names_out, y_name)
+        vm = np.asarray(reg.vm, dtype=float)
+        stat = getattr(reg, "t_stat", None) if method == "ols" else getattr(reg, "z_stat",
+                                                                              None)
+        coefficients, vcov = _coefficients(names_out, kinds, reg.betas, vm, stat)
 
     rho = float(coefficients.loc["rho", "estimate"]) if "rho" in coefficients.index else None
     lam = float(coefficients.loc["lambda", "estimate"]) if "lambda" in coefficients.index \
         else None
-    for name, value in (("rho", rho), ("lambda", lam)):
-        if value is not None and abs(value) > 0.999 and method == "ml":
-            warnings.warn(f"{name} = {value:.4f} is at the edge of spreg's search interval "
-                          "(-1, 1): the maximum may lie outside it", stacklevel=2)
+    if ml_fit is not None:
+        lo, hi = engine.interval
+        for name, value in (("rho", rho), ("lambda", lam)):
+            if value is not None and min(value - lo, hi - value) < 1e-4 * (hi - lo):
+                warnings.warn(f"{name} = {value:.6f} is at the boundary of its feasible "
+                              f"interval ({lo:.4f}, {hi:.4f}): the likelihood has no interior "
+                              "maximum; check the weights and the specification",
+                              EstimationWarning, stacklevel=2)
     index = frame.index
-    logl = float(np.asarray(getattr(reg, "logll", np.nan)).item())
+    src = fitted_source
+    logl = float(np.asarray(getattr(src, "logll", getattr(src, "logl", np.nan))).item())
     aic, sc = _information_criteria(logl, len(coefficients) + 1, n)
-    conventions["aic_spreg"] = _float(getattr(reg, "aic", np.nan))
+    if ml_fit is not None:
+        # spreg's AIC counts rho in lag models but neither lambda nor sigma^2 (module doc)
+        conventions["aic_spreg"] = -2 * logl + 2 * (len(coefficients) - (model in _HAS_ERROR))
+    else:
+        conventions["aic_spreg"] = _float(getattr(reg, "aic", np.nan))
     result = RegressionResult(
         model=model, method=method, y=y_name, x=list(x_names), n=n,
         coefficients=coefficients, vcov=vcov, rho=rho, lam=lam, logl=logl,
-        aic=aic, sc=sc, pseudo_r2=_float(getattr(reg, "pr2", np.nan)),
-        pseudo_r2_e=_float(getattr(reg, "pr2_e", np.nan)),
+        aic=aic, sc=sc, pseudo_r2=_float(getattr(src, "pr2", np.nan)),
+        pseudo_r2_e=_float(getattr(src, "pr2_e", np.nan)),
         r2=_float(getattr(reg, "r2", np.nan)) if method == "ols" else np.nan,
-        sig2=_float(getattr(reg, "sig2", np.nan)),
-        residuals=pd.Series(np.asarray(reg.u).ravel(), index=index, name="residual"),
-        fitted=pd.Series(np.asarray(reg.predy).ravel(), index=index, name="fitted"),
+        sig2=_float(getattr(src, "sig2", np.nan)),
+        residuals=pd.Series(np.asarray(src.u).ravel(), index=index, name="residual"),
+        fitted=pd.Series(np.asarray(src.predy).ravel(), index=index, name="fitted"),
         conventions=conventions, spreg=reg,
         label=f"{_LABELS[model]}" + ("" if method == "ols" else f" ({method.upper()})"),
         _w=tw,
     )
-    if hasattr(reg, "cfh_test") and reg.cfh_test is not None:
+    if ml_fit is not None:
+        result._logdet = engine
+        result._traces = ml_fit.traces
+    cfh = ml_fit.cfh_test if ml_fit is not None else getattr(reg, "cfh_test", None)
+    if cfh is not None:
         result.tests["common_factor"] = Statistic("Common factor (SDM → SEM)",
-                                             *_pair(reg.cfh_test), len(lagged), "chi2")
+                                             *_pair(cfh), len(lagged), "chi2")
     if impacts is not None and (model in _HAS_LAG or lagged):
         result.impacts = compute_impacts(result, method=impacts, draws=draws, seed=seed)
     return result
@@ -255,15 +273,6 @@ def _float(value: Any) -> float:
         return float(np.asarray(value, dtype=float).ravel()[0])
     except (TypeError, ValueError, IndexError):
         return float("nan")
-
-
-def _logdet_method(logdet: str, n: int) -> str:
-    logdet = str(logdet).lower()
-    if logdet == "auto":
-        logdet = "full" if n <= _AUTO_FULL_MAX_N else "lu"
-    if logdet not in ("full", "lu", "ord"):
-        raise RegressionError(f"logdet must be 'auto', 'full', 'lu' or 'ord', not {logdet!r}")
-    return logdet.upper()
 
 
 def _check_ml_weights(Wm: sparse.csr_matrix) -> None:
@@ -295,47 +304,29 @@ def _check_spreg_names(reg: Any, names: Sequence[str], y_name: str) -> None:
                            "this spreg version is not supported")
 
 
-def _dense_inverse(Wm: sparse.csr_matrix, coef: float) -> np.ndarray:
-    """(I − coef·W)⁻¹ as a dense array, by one sparse LU and n dense solves (about 1 s for
-    2,848 counties; scipy's sparse ``inv``, which spreg uses, takes 3 s for the same)."""
-    n = Wm.shape[0]
-    a = (sparse.identity(n, format="csc") - coef * Wm.tocsc()).tocsc()
-    return splu(a).solve(np.eye(n))
+_ML_OPTIONS = {"order", "probes", "confidence", "seed"}
 
 
-def _ml_vm_fixed(reg: Any, Wm: sparse.csr_matrix, model: str) -> np.ndarray:
-    """spreg workaround 1: the information matrix of ML_Lag / ML_Error as spreg's
-    ``method="full"`` computes it (BaseML_Lag/BaseML_Error), with the actual W."""
-    if model in ("lag", "durbin"):
-        rho = float(reg.rho)
-        x = np.asarray(reg.x, dtype=float)
-        k = x.shape[1]
-        b = np.asarray(reg.betas, dtype=float).ravel()[:k]
-        sig2 = float(np.asarray(reg.sig2).item())
-        ai = _dense_inverse(Wm, rho)
-        wai = Wm @ ai
-        tr1 = np.trace(wai)
-        tr2 = float(np.sum(wai * wai.T))
-        tr3 = float(np.sum(wai * wai))
-        wpredy = wai @ (x @ b)  # W (I − ρW)⁻¹ Xβ
-        xtx = x.T @ x
-        xtwpy = x.T @ wpredy
-        info = np.zeros((k + 2, k + 2))
-        info[:k, :k] = xtx / sig2
-        info[:k, k] = info[k, :k] = xtwpy / sig2
-        info[k, k] = tr2 + tr3 + wpredy @ wpredy / sig2
-        info[k, k + 1] = info[k + 1, k] = tr1 / sig2
-        info[k + 1, k + 1] = len(x) / (2 * sig2**2)
-        return np.linalg.inv(info)[:-1, :-1]
-    lam = float(np.asarray(reg.lam).item())
-    sig2 = float(np.asarray(reg.sig2).item())
-    n = Wm.shape[0]
-    ai = _dense_inverse(Wm, lam)
-    wai = Wm @ ai
-    tr1 = np.trace(wai)
-    tr2 = float(np.sum(wai * wai.T))
-    tr3 = float(np.sum(wai * wai))
-    info = np.array([[tr2 + tr3, tr1 / sig2], [tr1 / sig2, n / (2 * sig2**2)]])
-    vm = np.array(reg.vm, dtype=float, copy=True)
-    vm[-1, -1] = np.linalg.inv(info)[0, 0]
-    return vm
+def _fit_ml(model: str, y: np.ndarray, design: np.ndarray, w: W,
+            logdet: str, n_lagged: int, all_lagged: bool,
+            options: dict[str, Any]) -> tuple[MLFit, LogDetEngine]:
+    """Our concentrated ML (:mod:`.ml`) with the log-determinant engine (:mod:`.logdet`)."""
+    unknown = sorted(set(options) - _ML_OPTIONS)
+    if unknown:
+        raise RegressionError(f"option(s) {unknown} do not apply to ML; it takes "
+                              f"{sorted(_ML_OPTIONS)} (the log-determinant approximation's "
+                              "order, probes, confidence and seed)")
+    seed = options.get("seed", 0)
+    try:
+        engine = LogDetEngine(w.sparse.tocsr(), logdet, order=options.get("order"),
+                              probes=options.get("probes"), seed=seed,
+                              confidence=options.get("confidence", DEFAULT_CONFIDENCE),
+                              scaling=_scaling(w))
+    except ParameterError as error:
+        raise RegressionError(str(error)) from None
+    if model in _HAS_LAG:
+        fitted = fit_lag(y, design, engine, n_lagged=n_lagged if all_lagged else 0,
+                         probes=options.get("probes"), seed=seed)
+    else:
+        fitted = fit_error(y, design, engine, probes=options.get("probes"), seed=seed)
+    return fitted, engine

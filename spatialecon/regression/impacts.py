@@ -1,5 +1,4 @@
 """Direct, indirect and total effects (LeSage & Pace 2009) by the delta method or simulation."""
-import hashlib
 import warnings
 from typing import Any
 
@@ -13,6 +12,15 @@ from spatialecon.regression._common import (
     ImpactsMethod,
     RegressionError,
 )
+from spatialecon.regression.logdet import (
+    _SPECTRUM_CACHE,
+    AUTO_EIGEN_MAX_N,
+    LogDet,
+    Traces,
+    matrix_key,
+    spectrum,
+    symmetric_scaling,
+)
 from spatialecon.regression.results import (
     RegressionResult,
 )
@@ -21,42 +29,30 @@ from spatialecon.weights import transform as transform_weights
 # ---------------------------------------------------------------------------- impacts
 
 
-_SPECTRUM_CACHE: dict[str, np.ndarray] = {}
-
-
-def _matrix_key(m: sparse.csr_matrix) -> str:
-    m = m.tocsr()
-    digest = hashlib.sha1()
-    for part in (np.asarray(m.shape), m.indptr, m.indices, m.data):
-        digest.update(np.ascontiguousarray(part).tobytes())
-    return digest.hexdigest()
+def _scaling(w: W) -> np.ndarray | None:
+    """d > 0 with diag(d)·W symmetric (W similar to a symmetric matrix, real spectrum): found
+    from W itself (:func:`.logdet.symmetric_scaling`) or, for weights row-standardised from
+    symmetric ones (e.g. inverse distances), from the original weights' row sums."""
+    Wm = w.sparse.tocsr().astype(float)
+    d = symmetric_scaling(Wm)
+    if d is not None or w.transform != "R":
+        return d
+    original = transform_weights(w, "original").sparse.tocsr().astype(float)
+    rows = np.asarray(original.sum(axis=1)).ravel()
+    if (np.all(rows > 0) and _is_symmetric(original)
+            and np.allclose((sparse.diags(1 / rows) @ original - Wm).data, 0)):
+        return rows
+    return None
 
 
 def _spectrum(w: W) -> np.ndarray:
     """Eigenvalues of W (real when W is symmetric or row-standardised from symmetric
-    weights, which are then similar to a symmetric matrix), cached per matrix."""
+    weights, which are then similar to a symmetric matrix), cached per matrix — the
+    log-determinant engine's :func:`.logdet.spectrum`, shared with the panel estimators."""
     Wm = w.sparse.tocsr().astype(float)
-    key = _matrix_key(Wm)
-    if key in _SPECTRUM_CACHE:
-        return _SPECTRUM_CACHE[key]
-    if _is_symmetric(Wm):
-        values = np.linalg.eigvalsh(Wm.toarray())
-    else:
-        original = transform_weights(w, "original").sparse.tocsr().astype(float)
-        rows = np.asarray(original.sum(axis=1)).ravel()
-        similar = (w.transform == "R" and _is_symmetric(original) and np.all(rows > 0)
-                   and np.allclose((sparse.diags(1 / rows) @ original - Wm).data, 0))
-        if similar:
-            d = sparse.diags(rows ** -0.5)
-            values = np.linalg.eigvalsh((d @ original @ d).toarray())
-        else:
-            values = np.linalg.eigvals(Wm.toarray())
-            if np.abs(values.imag).max() < 1e-10:
-                values = values.real
-    if len(_SPECTRUM_CACHE) >= 4:
-        _SPECTRUM_CACHE.pop(next(iter(_SPECTRUM_CACHE)))
-    _SPECTRUM_CACHE[key] = values
-    return values
+    if matrix_key(Wm) in _SPECTRUM_CACHE:
+        return _SPECTRUM_CACHE[matrix_key(Wm)]
+    return spectrum(Wm, _scaling(w))
 
 
 def _is_symmetric(m: sparse.csr_matrix) -> bool:
@@ -67,34 +63,78 @@ def _is_symmetric(m: sparse.csr_matrix) -> bool:
 class _Multipliers:
     """Averages of S(ρ) = (I − ρW)⁻¹ over units, and their derivatives in ρ.
 
-    m1 = tr(S)/n, m2 = tr(SW)/n (from the eigenvalues ω: mean 1/(1−ρω), mean ω/(1−ρω));
-    t1 = 1'S1/n, t2 = 1'SW1/n (1/(1−ρ) for row-standardised W, else sparse solves).
+    With G = W S: m1 = tr(S)/n = (n + ρ tr G)/n, m2 = tr(SW)/n = tr G/n, dm1 = (tr G +
+    ρ tr G²)/n, dm2 = tr G²/n; t1 = 1'S1/n, t2 = 1'SW1/n (1/(1−ρ) for row-standardised W,
+    else sparse solves). tr G and tr G² come from the eigenvalues ω of W (exact: up to 1,000
+    units, or when the spectrum is already cached), else — LeSage & Pace (2009, §4.2) — from
+    the traces of W's powers in the log-determinant engine's expansion (Chebyshev or power
+    series, Hutchinson traces above order 4), with the exact traces of the fit at ρ̂.
     """
 
-    def __init__(self, w: W, spectrum: bool = True) -> None:
+    def __init__(self, w: W, spectrum: bool = True, logdet: LogDet | None = None,
+                 traces: Traces | None = None) -> None:
         self.Wm = w.sparse.tocsr().astype(float)
         self.n = self.Wm.shape[0]
-        self.omega = _spectrum(w) if spectrum else np.zeros(self.n)
         rows = np.asarray(self.Wm.sum(axis=1)).ravel()
         self.rowstd = bool(np.allclose(rows, 1.0))
         self.w1 = rows
+        self.omega: np.ndarray | None = None
+        self.engine: LogDet | None = None
+        self.point = traces
+        self.how = "no rho"
+        if not spectrum:
+            return
+        cached = matrix_key(self.Wm) in _SPECTRUM_CACHE
+        if self.n <= AUTO_EIGEN_MAX_N or cached:
+            self.omega = _spectrum(w)
+            real = self.omega.real
+            self.interval = (1 / real.min() if real.min() < 0 else -np.inf, 1 / real.max())
+            self.how = "eigenvalues of W (exact)"
+            return
+        if logdet is not None and not logdet.exact:
+            self.engine = logdet
+        else:
+            d = logdet.scaling if logdet is not None else _scaling(w)
+            self.engine = LogDet(self.Wm, "chebyshev" if d is not None else "mc",
+                                 scaling=d, seed=logdet.seed if logdet is not None else 0)
+        self.interval = self.engine.interval
+        self.how = (f"traces of W's powers ({self.engine.method} expansion of order "
+                    f"{self.engine.order}, Hutchinson with {self.engine.probes} probes above "
+                    "order 4; LeSage & Pace 2009)")
+        if traces is not None:
+            self.how += f"; at the estimate: {traces.how}"
+
+    def traces(self, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """tr G and tr G² at each ρ."""
+        if self.omega is not None:
+            tr_g = np.empty(len(rho))
+            tr_g2 = np.empty(len(rho))
+            chunk = max(1, 4_000_000 // max(self.n, 1))
+            for start in range(0, len(rho), chunk):
+                r = rho[start:start + chunk, None]
+                g = self.omega / (1.0 - r * self.omega[None, :])
+                tr_g[start:start + chunk] = g.sum(axis=1).real
+                tr_g2[start:start + chunk] = (g * g).sum(axis=1).real
+            return tr_g, tr_g2
+        tr_g, tr_g2 = self.engine.derivatives(rho)
+        if self.point is not None:
+            at = rho == self.point.rho
+            tr_g, tr_g2 = np.where(at, self.point.tr_g, tr_g), np.where(at, self.point.tr_g2,
+                                                                         tr_g2)
+        return tr_g, tr_g2
 
     def at(self, rho: np.ndarray) -> dict[str, np.ndarray]:
         rho = np.atleast_1d(np.asarray(rho, dtype=float))
-        out = {k: np.empty(len(rho)) for k in ("m1", "m2", "dm1", "dm2", "t1", "t2", "dt1",
-                                                 "dt2")}
-        chunk = max(1, 4_000_000 // max(self.n, 1))
-        for start in range(0, len(rho), chunk):
-            r = rho[start:start + chunk, None]
-            inv = 1.0 / (1.0 - r * self.omega[None, :])
-            out["m1"][start:start + chunk] = inv.mean(axis=1).real
-            out["m2"][start:start + chunk] = (self.omega * inv).mean(axis=1).real
-            out["dm1"][start:start + chunk] = (self.omega * inv**2).mean(axis=1).real
-            out["dm2"][start:start + chunk] = (self.omega**2 * inv**2).mean(axis=1).real
+        tr_g, tr_g2 = self.traces(rho)
+        n = self.n
+        out = {"m1": (n + rho * tr_g) / n, "m2": tr_g / n, "dm1": (tr_g + rho * tr_g2) / n,
+               "dm2": tr_g2 / n}
         if self.rowstd:
             out["t1"] = out["t2"] = 1.0 / (1.0 - rho)
             out["dt1"] = out["dt2"] = 1.0 / (1.0 - rho) ** 2
         else:
+            for key in ("t1", "t2", "dt1", "dt2"):
+                out[key] = np.empty(len(rho))
             ones = np.ones(self.n)
             for i, r in enumerate(rho):
                 lu = splu((sparse.identity(self.n, format="csc") - r * self.Wm).tocsc())
@@ -155,7 +195,8 @@ def compute_impacts(
                               "impacts need it (GMM 'kp98' gives no variance for lambda only)")
     k = len(result.x)
     pos_theta = {v: k + i for i, v in enumerate(lagged)}
-    mult = _Multipliers(result._w, spectrum=has_rho)
+    mult = _Multipliers(result._w, spectrum=has_rho, logdet=getattr(result, "_logdet", None),
+                        traces=getattr(result, "_traces", None))
 
     def evaluate(params: np.ndarray, parts: dict[str, np.ndarray]) -> np.ndarray:
         """Impacts (draws × variables × 3) for parameter rows ``params``."""
@@ -177,7 +218,7 @@ def compute_impacts(
     point = evaluate(theta[None, :], point_parts)[0]
     attrs: dict[str, Any] = {
         "method": method, "reference": "LeSage & Pace (2009)",
-        "traces": "eigenvalues of W (exact)" if has_rho else "no rho: direct = beta",
+        "traces": mult.how if has_rho else "no rho: direct = beta",
         "total": "1/(1 - rho) (row-standardised W)" if mult.rowstd
         else "sparse solves of (I - rho W)"}
     if method == "delta":
@@ -204,9 +245,7 @@ def compute_impacts(
         sample = rng.multivariate_normal(theta, V, size=draws, method="eigh")
         dropped = 0
         if has_rho:
-            real = mult.omega.real
-            low = 1 / real.min() if real.min() < 0 else -np.inf
-            high = 1 / real.max()
+            low, high = mult.interval
             ok = (sample[:, -1] > low) & (sample[:, -1] < high)
             dropped = int((~ok).sum())
             sample = sample[ok]

@@ -77,7 +77,9 @@ class RegressionResult:
     conventions
         How the numbers were produced (weights, transform, log-determinant, variance, AIC).
     spreg
-        The underlying spreg object (``.summary`` prints spreg's report).
+        The underlying spreg object where spreg estimated the model (OLS, SLX, GMM, random
+        effects; ``.summary`` prints its report); ``None`` for the ML models, which are
+        estimated here (:mod:`spatialecon.regression.ml`).
     """
 
     model: str
@@ -107,6 +109,8 @@ class RegressionResult:
     unit_effects: pd.Series | None = None
     time_effects: pd.Series | None = None
     _w: Any = field(default=None, repr=False)
+    _logdet: Any = field(default=None, repr=False)  # the ML log-determinant engine
+    _traces: Any = field(default=None, repr=False)  # tr G, tr G², tr G'G at the estimate
 
     @property
     def schwarz(self) -> float:
@@ -114,7 +118,13 @@ class RegressionResult:
 
     @property
     def summary(self) -> str:
-        """spreg's text report (its numbers before this module's corrections, if any)."""
+        """spreg's text report where spreg estimated the model (OLS, SLX, GMM, random
+        effects); for our own ML estimators, this result's own report (``str(result)``)
+        with the conventions it was computed under."""
+        if self.spreg is None:
+            lines = [str(self), "conventions:"]
+            lines += [f"  {k}: {v}" for k, v in self.conventions.items()]
+            return "\n".join(lines)
         return str(getattr(self.spreg, "summary", ""))
 
     def __str__(self) -> str:

@@ -376,3 +376,99 @@ def test_natural_breaks_do_not_depend_on_the_values_magnitude():
     np.testing.assert_array_equal(big.yb, reference.yb)
     np.testing.assert_allclose(big.bins, reference.bins * 1e18, rtol=1e-12)
     assert big.counts.sum() == 31 and len(big.labels) == len(big.counts)
+
+
+# --- at scale: exact natural breaks in O(k n log n), polygons drawn as compound paths ----------
+
+
+def _best_partition_ends(x: np.ndarray, k: int) -> np.ndarray:
+    """Class upper bounds of the partition of sorted ``x`` into ``k`` runs with the least total
+    within-class sum of squares, by trying every partition (brute force)."""
+    import itertools
+
+    best, ends = np.inf, None
+    for cuts in itertools.combinations(range(1, len(x)), k - 1):
+        runs = np.split(x, cuts)
+        cost = sum(float(((r - r.mean()) ** 2).sum()) for r in runs)
+        if cost < best - 1e-12:
+            best, ends = cost, [r[-1] for r in runs]
+    return np.asarray(ends)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fisher_jenks_programme_is_the_exact_optimum(seed):
+    from spatialecon.maps._jenks import fisher_jenks_bins
+
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.lognormal(size=13))
+    for k in (2, 3, 4):
+        np.testing.assert_array_equal(fisher_jenks_bins(x, k), _best_partition_ends(x, k))
+    # and mapclassify's O(k n²) programme on larger draws, ties (integers) included
+    for y in (rng.standard_normal(800), rng.integers(0, 30, 900).astype(float)):
+        for k in (3, 5, 7):
+            expected = [y[mapclassify.FisherJenks(y, k=k).yb == c].max() for c in range(k)]
+            np.testing.assert_array_equal(fisher_jenks_bins(y, k), expected)
+
+
+def test_natural_breaks_above_the_switch_equal_mapclassify():
+    from spatialecon.maps.classify import JENKS_DP_ABOVE
+
+    rng = np.random.default_rng(3)
+    values = pd.Series(rng.gamma(2.0, 3.0, JENKS_DP_ABOVE + 500))
+    classes = classify(values, scheme="natural_breaks", k=6)
+    reference = mapclassify.FisherJenks(values.to_numpy(), k=6)
+    np.testing.assert_array_equal(classes.yb, reference.yb)
+    assert classes.counts.tolist() == np.bincount(reference.yb).tolist()
+
+
+def _pixel(canvas, ax, x: float, y: float) -> str:
+    """Hex colour of the rendered pixel at data point (x, y) of ``ax``."""
+    buffer = np.asarray(canvas.buffer_rgba())
+    px, py = ax.transData.transform((x, y))
+    row = buffer.shape[0] - 1 - round(py)
+    return mpl.colors.to_hex(buffer[row, round(px)] / 255)
+
+
+def test_grid_choropleth_paints_each_cell_its_class_and_keeps_holes():
+    """A 30 × 30 grid (one cell with a hole, one without data; at sea, clear of the province
+    borders drawn over the units): the pixel at every cell's centre has the colour of that
+    cell's class as classify gives it; the hole shows paper."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    side = 0.05
+    rows, cols = np.divmod(np.arange(900), 30)
+    cells = shapely.box(130 + cols * side, 18 + rows * side, 130 + (cols + 1) * side,
+                        18 + (rows + 1) * side)
+    holed = 465  # a cell in the middle gets a hole of half its side
+    x0, y0, x1, y1 = shapely.bounds(cells[holed])
+    q = side / 4
+    cells[holed] = shapely.Polygon(shapely.get_exterior_ring(cells[holed]).coords,
+                                   [[(x0 + q, y0 + q), (x1 - q, y0 + q), (x1 - q, y1 - q),
+                                     (x0 + q, y1 - q)]])
+    rng = np.random.default_rng(0)
+    grid = gpd.GeoDataFrame({"v": rng.standard_normal(900)}, geometry=cells, crs="EPSG:4326")
+    grid.loc[0, "v"] = np.nan
+    fig = choropleth(grid, "v", labels=None, inset=False, north_arrow=False, scale_bar=False,
+                     legend_title="v", unit_edges=False, scheme="quantiles", k=4)
+    ax = fig.axes[0]
+    ax.get_legend().remove()
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(150)
+    canvas.draw()
+    classes = classify(grid["v"], scheme="quantiles", k=4)
+    centres = grid.to_crs(CHINA_ALBERS).geometry
+    outer = grid.to_crs(CHINA_ALBERS).geometry.iloc[holed]
+    got = [_pixel(canvas, ax, p.x, p.y) for p in centres.representative_point()]
+    for i in range(1, 900):
+        if i == holed:
+            continue
+        assert got[i] == classes.colors[classes.yb[i]], i
+    # the hole's centre is paper; the ring around it has the cell's class colour
+    centre = outer.centroid
+    assert _pixel(canvas, ax, centre.x, centre.y) == "#ffffff"
+    ring_point = shapely.Point(outer.exterior.coords[0]).buffer(1).centroid  # a corner
+    inner = shapely.line_interpolate_point(shapely.shortest_line(ring_point, centre), 0.25,
+                                           normalized=True)
+    assert _pixel(canvas, ax, inner.x, inner.y) == classes.colors[classes.yb[holed]]
+    # the cell without data is hatched grey: no class colour
+    assert got[0] not in classes.colors

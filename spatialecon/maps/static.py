@@ -15,6 +15,7 @@ different variables line up in a paper.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import os
 import warnings
@@ -34,6 +35,7 @@ from shapely.ops import polylabel
 
 from spatialecon._files import atomic_path
 from spatialecon.geodata.boundaries import CHINA_ALBERS, boundaries, south_china_sea_line
+from spatialecon.maps._paths import fill_polygons, stroke_lines
 from spatialecon.maps.classify import (
     MISSING_COLOR,
     MISSING_HATCH,
@@ -74,6 +76,8 @@ EDGE_COLOR = "#4d4d4d"
 # grey would match GeoDa's "not significant" (#eeeeee) on LISA maps.
 CONTEXT_COLOR = "#ffffff"
 LINE_COLOR = "#1a1a1a"
+# Unit borders are drawn where the median unit is at least this many pixels wide at 300 dpi.
+EDGE_MIN_PIXELS = 4.0
 
 
 def choropleth(
@@ -95,6 +99,7 @@ def choropleth(
     context_label: str = CONTEXT_LABEL,
     note: str | None = None,
     figsize: tuple[float, float] | None = None,
+    unit_edges: bool | None = None,
 ) -> Figure:
     """Draw a classed choropleth map of ``column``.
 
@@ -135,6 +140,11 @@ def choropleth(
         Small text under the map (data source, map approval number 审图号 …).
     figsize
         Inches; default 7 in wide (a full-width journal figure) and as tall as the frame needs.
+    unit_edges
+        Stroke the borders between units. ``None`` (default): only where the median unit is
+        at least :data:`EDGE_MIN_PIXELS` pixels wide at 300 dpi — below that a hairline
+        border covers most of a unit and a fine grid reads as a grey veil, not as data.
+        Province borders and the national border are always drawn.
 
     Returns
     -------
@@ -168,7 +178,8 @@ def choropleth(
                                     missing_label=missing_label)
     return national_map(gdf, symbology, title=title, labels=labels, ax=ax, inset=inset,
                         north_arrow=north_arrow, scale_bar=scale_bar,
-                        context_label=context_label, note=note, figsize=figsize)
+                        context_label=context_label, note=note, figsize=figsize,
+                        unit_edges=unit_edges)
 
 
 def national_map(
@@ -186,6 +197,7 @@ def national_map(
     context_label: str = CONTEXT_LABEL,
     note: str | None = None,
     figsize: tuple[float, float] | None = None,
+    unit_edges: bool | None = None,
 ) -> Figure:
     """Draw any :class:`~spatialecon.maps.symbology.Symbology` in the national layout.
 
@@ -211,7 +223,7 @@ def national_map(
     legend
         Draw the legend in the map (``False`` when a figure shares one legend, as
         :func:`spatialecon.maps.multiples.small_multiples` does).
-    missing_label, context_label, note, figsize
+    missing_label, context_label, note, figsize, unit_edges
         As in :func:`choropleth`.
 
     Returns
@@ -229,8 +241,11 @@ def national_map(
     if labels is not None:
         require_columns(gdf, [labels], "labels column")
     symbology = symbology.aligned(gdf.index, missing_label)
-    gdf_albers = gdf.to_crs(CHINA_ALBERS)
-    # Carry each unit's legend row with it: the inset draws a spatial subset of the rows.
+    # Only what is drawn travels: the geometry (projected once per content, see _albers), the
+    # label and province columns, and each unit's legend row (the inset draws a subset).
+    keep = [c for c in dict.fromkeys([labels, "province_adcode"]) if c in gdf.columns]
+    gdf_albers = gpd.GeoDataFrame(gdf[keep].copy(), geometry=_albers(gdf.geometry),
+                                  crs=CHINA_ALBERS)
     gdf_albers[_CODE] = symbology.codes.to_numpy()
     use_chinese_font()
     context = _national_context(gdf.attrs.get("simplify"))
@@ -247,12 +262,15 @@ def national_map(
     fig = ax.get_figure()
 
     uncovered = uncovered_provinces(context.provinces, gdf_albers)
+    if unit_edges is None:
+        unit_edges = _edges_visible(gdf_albers, ax, frame)
     _draw_layers(ax, gdf_albers, symbology, context, uncovered,
-                 many=len(gdf_albers) > _MAX_LABELS)
+                 many=len(gdf_albers) > _MAX_LABELS, unit_edges=unit_edges)
     if labels is not None:
         _draw_labels(ax, gdf_albers, labels, context.provinces.loc[list(uncovered)])
     if inset:
-        _draw_inset(ax, gdf_albers, symbology, context, uncovered, frame)
+        _draw_inset(ax, gdf_albers, symbology, context, uncovered, frame,
+                    unit_edges=unit_edges)
     if north_arrow:
         _draw_north_arrow(ax, frame)
     if scale_bar:
@@ -328,45 +346,94 @@ def _national_context(simplify: float | None) -> _Context:
 
 
 def uncovered_provinces(provinces: gpd.GeoDataFrame, units: gpd.GeoDataFrame) -> list[int]:
-    """Province codes with no unit of ``units`` (Hong Kong, Macao, Taiwan for the mainland)."""
+    """Province codes with no unit of ``units`` (Hong Kong, Macao, Taiwan for the mainland).
+
+    Units without a ``province_adcode`` column (a grid, another country's units) cover a
+    province when the units whose centroid lies in it add up to half its area or more
+    (``provinces`` and ``units`` in one equal-area CRS): a point-in-polygon query, where the
+    area of the union of a million cells would take minutes.
+    """
     if "province_adcode" in units.columns:
         covered = set(units["province_adcode"].dropna().astype(int))
         return [code for code in provinces.index if code not in covered]
-    # Units from elsewhere: a province is covered when most of it lies under the units.
-    union = shapely.union_all(units.geometry.to_numpy())
-    shares = shapely.area(shapely.intersection(provinces.geometry.to_numpy(), union))
-    return list(provinces.index[shares < 0.5 * provinces.area.to_numpy()])
+    geoms = units.geometry.to_numpy()
+    tree = shapely.STRtree(shapely.centroid(geoms))
+    where, which = tree.query(provinces.geometry.to_numpy(), predicate="contains")
+    under = np.bincount(where, weights=shapely.area(geoms)[which], minlength=len(provinces))
+    return list(provinces.index[under < 0.5 * provinces.area.to_numpy()])
+
+
+# Projected geometries of recent calls, keyed by content: a study draws the same units on
+# twenty maps, and projecting the 2,848 counties costs more than hashing their coordinates.
+_ALBERS_CACHE: dict[tuple[str, bytes], np.ndarray] = {}
+_ALBERS_CACHE_MAX = 8
+_ALBERS_CACHE_UNITS = 100_000  # larger layers are projected afresh rather than kept alive
+
+
+def _albers(geometry: gpd.GeoSeries) -> np.ndarray:
+    """``geometry`` in CHINA_ALBERS as a shapely array (cached by content and CRS)."""
+    geoms = geometry.to_numpy()
+    if len(geoms) > _ALBERS_CACHE_UNITS:
+        return geometry.to_crs(CHINA_ALBERS).to_numpy()
+    digest = hashlib.blake2b(digest_size=20)
+    for part in (shapely.get_type_id(geoms), shapely.get_num_coordinates(geoms),
+                 shapely.get_coordinates(geoms)):
+        digest.update(np.ascontiguousarray(part).tobytes())
+    key = (str(geometry.crs), digest.digest())
+    if key not in _ALBERS_CACHE:
+        if len(_ALBERS_CACHE) >= _ALBERS_CACHE_MAX:
+            _ALBERS_CACHE.pop(next(iter(_ALBERS_CACHE)))
+        _ALBERS_CACHE[key] = geometry.to_crs(CHINA_ALBERS).to_numpy()
+    return _ALBERS_CACHE[key].copy()
+
+
+def _edges_visible(units: gpd.GeoDataFrame, ax: Axes,
+                   frame: tuple[float, float, float, float]) -> bool:
+    """Whether the median unit of ``units`` (CHINA_ALBERS) is at least EDGE_MIN_PIXELS wide
+    at 300 dpi in ``ax`` framed on ``frame``."""
+    width = ax.get_position().width * ax.get_figure().get_figwidth()
+    pixels_per_metre = width * 300 / (frame[2] - frame[0])
+    areas = shapely.area(units.geometry.to_numpy())
+    areas = areas[areas > 0]
+    return bool(len(areas)) and math.sqrt(float(np.median(areas))) * pixels_per_metre \
+        >= EDGE_MIN_PIXELS
 
 
 # --- drawing --------------------------------------------------------------------------------
 
 
 def _draw_units(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, *,
-                linewidth: float) -> None:
+                linewidth: float | None) -> None:
+    """Fill the units with their legend row's colour ("no data" hatched) and, unless
+    ``linewidth`` is None, stroke their borders over all the fills."""
     codes = units[_CODE].to_numpy()
+    geoms = units.geometry.to_numpy()
     missing_rows = np.array([entry.missing for entry in symbology.entries], dtype=bool)
     present = ~missing_rows[codes] if len(codes) else np.zeros(0, dtype=bool)
     if present.any():
-        colors = np.asarray(symbology.colors)[codes[present]]
-        units[present].plot(ax=ax, color=list(colors), edgecolor=EDGE_COLOR, linewidth=linewidth)
+        fill_polygons(ax, geoms[present], codes[present], list(symbology.colors))
     if (~present).any():
-        missing = units[~present].plot(ax=ax, facecolor=MISSING_COLOR, edgecolor=EDGE_COLOR,
-                                       linewidth=linewidth, hatch=MISSING_HATCH)
-        collection = missing.collections[-1]
-        collection.set_hatchcolor(MISSING_HATCH_COLOR)
-        collection.set_hatch_linewidth(0.4)
+        missing = fill_polygons(ax, geoms[~present], np.zeros(int((~present).sum()), dtype=int),
+                                [MISSING_COLOR], hatch=MISSING_HATCH)
+        if missing is not None:
+            missing.set_hatchcolor(MISSING_HATCH_COLOR)
+            missing.set_hatch_linewidth(0.4)
+    if linewidth is not None:
+        stroke_lines(ax, geoms, color=EDGE_COLOR, linewidth=linewidth)
 
 
 def _draw_layers(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, context: _Context,
-                 uncovered: list[int], *, many: bool) -> None:
-    provinces = context.provinces
-    provinces.loc[uncovered].plot(ax=ax, facecolor=CONTEXT_COLOR, edgecolor=EDGE_COLOR,
-                                  linewidth=0.3)
+                 uncovered: list[int], *, many: bool, unit_edges: bool) -> None:
+    others = context.provinces.loc[uncovered].geometry.to_numpy()
+    fill_polygons(ax, others, np.zeros(len(others), dtype=int), [CONTEXT_COLOR])
+    stroke_lines(ax, others, color=EDGE_COLOR, linewidth=0.3)
     # Hairlines between counties, firmer province borders on top, the national border firmest.
-    _draw_units(ax, units, symbology, linewidth=0.08 if many else 0.3)
+    _draw_units(ax, units, symbology,
+                linewidth=(0.08 if many else 0.3) if unit_edges else None)
     if many:
-        provinces.boundary.plot(ax=ax, color=EDGE_COLOR, linewidth=0.35)
-    gpd.GeoSeries([context.outline]).boundary.plot(ax=ax, color=LINE_COLOR, linewidth=0.6)
+        stroke_lines(ax, context.provinces.geometry.to_numpy(), color=EDGE_COLOR,
+                     linewidth=0.35)
+    stroke_lines(ax, np.array([context.outline]), color=LINE_COLOR, linewidth=0.6)
 
 
 def _set_frame(ax: Axes, frame: tuple[float, float, float, float]) -> None:
@@ -425,17 +492,19 @@ def _inset_box(frame: tuple[float, float, float, float]) -> tuple[float, float, 
 
 
 def _draw_inset(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, context: _Context,
-                uncovered: list[int], frame: tuple[float, float, float, float]) -> None:
+                uncovered: list[int], frame: tuple[float, float, float, float], *,
+                unit_edges: bool) -> None:
     x, y, width, height = _inset_box(frame)
     inset = ax.inset_axes((x, y, width, height), transform=ax.transData)
     x0, y0, x1, y1 = INSET_EXTENT
     # Only what shows: a county map would otherwise be drawn (and stored in a PDF) twice.
     inside = units.cx[x0:x1, y0:y1]
-    others = context.provinces.loc[uncovered].cx[x0:x1, y0:y1]
-    others.plot(ax=inset, facecolor=CONTEXT_COLOR, edgecolor=EDGE_COLOR, linewidth=0.2)
-    _draw_units(inset, inside, symbology, linewidth=0.15)
-    gpd.GeoSeries([context.outline]).boundary.plot(ax=inset, color=LINE_COLOR, linewidth=0.4)
-    context.line.plot(ax=inset, color=LINE_COLOR, linewidth=0.9)
+    others = context.provinces.loc[uncovered].cx[x0:x1, y0:y1].geometry.to_numpy()
+    fill_polygons(inset, others, np.zeros(len(others), dtype=int), [CONTEXT_COLOR])
+    stroke_lines(inset, others, color=EDGE_COLOR, linewidth=0.2)
+    _draw_units(inset, inside, symbology, linewidth=0.15 if unit_edges else None)
+    stroke_lines(inset, np.array([context.outline]), color=LINE_COLOR, linewidth=0.4)
+    stroke_lines(inset, context.line.geometry.to_numpy(), color=LINE_COLOR, linewidth=0.9)
     _set_frame(inset, INSET_EXTENT)
     inset.set_facecolor("white")
     inset.text(0.93, 0.05, "南海诸岛", transform=inset.transAxes, ha="right", va="bottom",
@@ -445,7 +514,7 @@ def _draw_inset(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, context
     box = shapely.box(x, y, x + width, y + height)
     dashes = shapely.get_parts(context.line.geometry.to_numpy())
     clear = dashes[~shapely.intersects(dashes, box)]
-    gpd.GeoSeries(clear).plot(ax=ax, color=LINE_COLOR, linewidth=0.9)
+    stroke_lines(ax, clear, color=LINE_COLOR, linewidth=0.9)
 
 
 def _font_scale(ax: Axes) -> float:

@@ -33,26 +33,35 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
     (invalid polygons).
     """
     u, v = rings.u, rings.v
-    u0, u1, v0, v1 = u[:-1], u[1:], v[:-1], v[1:]
     fu, fv = np.floor(u), np.floor(v)
-    same_cell = rings.edge_ok & (fu[:-1] == fu[1:]) & (fv[:-1] == fv[1:])
+    same_cell = fu[:-1] == fu[1:]
+    same_cell &= fv[:-1] == fv[1:]
+    same_cell &= rings.edge_ok
     # 1. Edges inside one cell, summed over runs of consecutive edges (a run never spans two
-    #    rings: the edge joining them is not ok).
-    dv = v1 - v0
-    own = np.where(same_cell, (0.5 * (u0 + u1) - fu[:-1]) * dv, 0.0)
-    lift = np.where(same_cell, dv, 0.0)
-    starts = np.flatnonzero(same_cell & ~np.r_[False, same_cell[:-1]])
+    #    rings: the edge joining them is not ok). A run [start, stop) adds Σ (ū − j)·Δv to
+    #    its cell and lifts the cells left of it by v[stop] − v[start].
+    padded = np.zeros(len(same_cell) + 2, dtype=np.int8)
+    padded[1:-1] = same_cell
+    # change points of the 0/1 sequence alternate: start, stop, start, stop …
+    bounds = np.flatnonzero(np.diff(padded))
+    starts, stops = bounds[0::2], bounds[1::2]
     if len(starts):
-        run_own = np.add.reduceat(own, starts)
-        run_lift = np.add.reduceat(lift, starts)
+        # within a cell (ū − j) = the mean of the vertices' fractional parts, computed exactly
+        frac = u - fu
+        own = np.empty(len(u))                  # one spare entry: a run may end at the last
+        own[-1] = 0.0
+        np.add(frac[:-1], frac[1:], out=own[:-1])
+        own[:-1] *= rings.dv
+        run_own = 0.5 * np.add.reduceat(own, bounds)[0::2]   # sums over [start, stop) only
+        run_lift = v[stops] - v[starts]
     else:
         run_own = run_lift = np.zeros(0)
-    run_ring = rings.ring[starts]
+    run_ring = rings.ring_of(starts)
     run_row, run_col = fv[starts], fu[starts]
     # 2. Edges crossing grid lines, cut at every vertical line 0..width and horizontal line
     #    r0..r1 strictly between their ends (lines outside cannot change cells of the window).
     cut = np.flatnonzero(rings.edge_ok & ~same_cell)
-    a0, a1, b0, b1 = u0[cut], u1[cut], v0[cut], v1[cut]
+    a0, a1, b0, b1 = u[cut], u[cut + 1], v[cut], v[cut + 1]
     ulo, uhi = np.minimum(a0, a1), np.maximum(a0, a1)
     vlo, vhi = np.minimum(b0, b1), np.maximum(b0, b1)
     k_first = np.maximum(np.floor(ulo) + 1, 0)
@@ -77,7 +86,7 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
     p_dv = (tb - ta) * dv_e
     p_row, p_col = np.floor(pv), np.floor(pu)
     p_own = (np.minimum(pu, width) - p_col) * p_dv
-    p_ring = rings.ring[cut[e]]
+    p_ring = rings.ring_of(cut)[e]
     # 3. All pieces: keep rows of the window and columns ≥ 0. Pieces right of the raster go
     #    to a virtual column ``width``: they add their Δv to the whole row and nothing else.
     row = np.concatenate([run_row, p_row])
@@ -161,7 +170,7 @@ def _centre_cells(rings: _Rings, r0: int, r1: int, width: int
     scan = row + 0.5
     x = (scan - vl[owner]) * (uh - ul)[owner] / (vh - vl)[owner] + ul[owner]
     xi = np.floor(x + 0.5)
-    poly = rings.ring_poly[rings.ring[crossing[owner]]]
+    poly = rings.ring_poly[rings.ring_of(crossing)[owner]]
     order = np.lexsort((xi, row, poly))
     xi, row, poly = xi[order], row[order], poly[order]
     lo = np.maximum(xi[0::2], 0)

@@ -82,6 +82,8 @@ RULES: tuple[str, ...] = ("coverage", "centre")
 #: Vertices per block of polygons by default. The intermediate arrays of a block take about
 #: 200 bytes per vertex (~50 MiB) plus ~100 bytes per cell the block's polygons touch.
 BLOCK_VERTICES = 2**18
+# Windows of at most this many cells are read whole (and kept for the next blocks).
+_WHOLE_WINDOW = 2**20
 # Polygons named in a message before "…".
 _SHOWN = 8
 
@@ -298,6 +300,7 @@ class _Call:
     shape: tuple[int, int] = (0, 0)
     transform: Affine | None = None
     layer: str = ""
+    _window: tuple | None = None    # (number, first row, values, valid) of the window read last
 
     @classmethod
     def prepare(cls, stats: Any, rule: str, band: int, nodata: Any, max_cells: int,
@@ -366,11 +369,9 @@ class _Call:
                 invalid.append(odd)
             if not len(poly) or invalid:
                 continue
-            # read only the cells' bounding box: a block of a large table reads its part
-            a, b = int(row.min()), int(row.max()) + 1
-            c0, c1 = int(col.min()), int(col.max()) + 1
-            values, valid = _read(src, self.band, Window(c0, a, c1 - c0, b - a), self.extra)
-            at = (row - a, col - c0)
+            box = (int(row.min()), int(row.max()) + 1, int(col.min()), int(col.max()) + 1)
+            values, valid, top, left = self.values(src, k, *box)
+            at = (row - top, col - left)
             values, valid = values[at], valid[at]
             _refuse_infinite(values, valid, self.layer,
                              lambda mask, poly=poly: labels[poly[mask]])
@@ -387,6 +388,28 @@ class _Call:
         table = _assemble(self.names, self.percentiles, reducer, self.rule)
         reasons = _no_value(reducer, self.rule, self.shape, self.transform, geoms)
         return _Part(table, reducer.count, reducer.nodata, rings.area, reasons, rows)
+
+    def values(self, src: Any, k: int, a: int, b: int, c0: int, c1: int
+               ) -> tuple[np.ndarray, np.ndarray, int, int]:
+        """Values and validity covering rows a..b, columns c0..c1 of window ``k``, and the
+        row and column of their first cell.
+
+        A small window, or one the block mostly covers, is read whole and kept for the next
+        blocks (they are bands in space, so they mostly fall in the same window); otherwise
+        only the bounding box is read (a few polygons on a large raster).
+        """
+        if self._window is not None and self._window[0] == k:
+            return self._window[2], self._window[3], self._window[1], 0
+        height, width = self.shape
+        top, bottom = k * self.step, min((k + 1) * self.step, height)
+        cells = (bottom - top) * width
+        if cells <= _WHOLE_WINDOW or 4 * (b - a) * (c1 - c0) >= cells:
+            values, valid = _read(src, self.band, Window(0, top, width, bottom - top),
+                                  self.extra)
+            self._window = (k, top, values, valid)
+            return values, valid, top, 0
+        values, valid = _read(src, self.band, Window(c0, a, c1 - c0, b - a), self.extra)
+        return values, valid, a, c0
 
     def finish(self, parts: list[_Part], index: pd.Index, source: dict,
                order: np.ndarray) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spatialecon.raster._rings import _expand, _Rings
+from spatialecon.raster._rings import _expand, _offsets, _Rings
 
 #: Cells covered by less than this fraction of their area are ignored (rounding dust: a cell
 #: that only touches a polygon along a shared border gets ~1e-15, not exactly 0).
@@ -65,20 +65,40 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
     ulo, uhi = np.minimum(a0, a1), np.maximum(a0, a1)
     vlo, vhi = np.minimum(b0, b1), np.maximum(b0, b1)
     k_first = np.maximum(np.floor(ulo) + 1, 0)
-    nk = np.maximum(np.minimum(np.ceil(uhi) - 1, width) - k_first + 1, 0)
+    nk = np.maximum(np.minimum(np.ceil(uhi) - 1, width) - k_first + 1, 0).astype(np.intp)
     l_first = np.maximum(np.floor(vlo) + 1, r0)
-    nl = np.maximum(np.minimum(np.ceil(vhi) - 1, r1) - l_first + 1, 0)
-    owner_k, k = _expand(k_first, nk)
-    owner_l, line = _expand(l_first, nl)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_k = (k - a0[owner_k]) / (a1 - a0)[owner_k]
-        t_l = (line - b0[owner_l]) / (b1 - b0)[owner_l]
+    nl = np.maximum(np.minimum(np.ceil(vhi) - 1, r1) - l_first + 1, 0).astype(np.intp)
+    # Each edge becomes the sequence of its parameters t: 0, the vertical lines it crosses,
+    # the horizontal ones, 1, laid out edge after edge. Lines are taken in the direction of
+    # travel, so each kind is already in increasing t; only edges crossing lines of both kinds
+    # need their cuts merged (two cuts: one swap; more: a sort of those edges only).
     m = len(cut)
-    owner = np.concatenate([np.arange(m), np.arange(m), owner_k, owner_l])
-    t = np.concatenate([np.zeros(m), np.ones(m), t_k, t_l])
-    order = np.lexsort((t, owner))
-    owner, t = owner[order], t[order]
-    piece = owner[:-1] == owner[1:]
+    size = 2 + nk + nl
+    seg = np.cumsum(size) - size
+    owner = np.repeat(np.arange(m), size)
+    t = np.empty(len(owner))
+    t[seg] = 0.0
+    t[seg + size - 1] = 1.0
+    owner_k, off = _offsets(nk)
+    k = np.where((a1 >= a0)[owner_k], k_first[owner_k] + off,
+                 (k_first + nk - 1)[owner_k] - off)
+    owner_l, off_l = _offsets(nl)
+    line = np.where((b1 >= b0)[owner_l], l_first[owner_l] + off_l,
+                    (l_first + nl - 1)[owner_l] - off_l)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t[seg[owner_k] + 1 + off] = (k - a0[owner_k]) / (a1 - a0)[owner_k]
+        t[(seg + 1 + nk)[owner_l] + off_l] = (line - b0[owner_l]) / (b1 - b0)[owner_l]
+    both = (nk > 0) & (nl > 0)
+    two = np.flatnonzero(both & (size == 4))
+    swap = two[t[seg[two] + 1] > t[seg[two] + 2]]
+    t[seg[swap] + 1], t[seg[swap] + 2] = t[seg[swap] + 2], t[seg[swap] + 1]
+    many = np.flatnonzero(both & (size > 4))
+    if len(many):
+        inner_owner, inner = _offsets(size[many] - 2)
+        at = seg[many][inner_owner] + 1 + inner
+        t[at] = t[at][np.lexsort((t[at], inner_owner))]
+    piece = np.ones(len(owner) - 1, dtype=bool) if len(owner) else np.zeros(0, dtype=bool)
+    piece[seg[1:] - 1] = False
     e, ta, tb = owner[:-1][piece], t[:-1][piece], t[1:][piece]
     du_e, dv_e = (a1 - a0)[e], (b1 - b0)[e]
     pu = a0[e] + 0.5 * (ta + tb) * du_e           # midpoint: decides the cell
@@ -107,9 +127,14 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
            * (width + 1) + col.astype(np.int64))
     if not len(key):  # every piece left of the raster or beyond the window's rows
         return _NONE, _NONE, _NONE, np.zeros(0), _NONE
-    keys, inverse = np.unique(key, return_inverse=True)
-    own = np.bincount(inverse, weights=own, minlength=len(keys))
-    lift = np.bincount(inverse, weights=lift, minlength=len(keys))
+    # pieces of one cell summed in their order along the boundary (a stable sort: the pieces
+    # come grouped by ring, so the sort is mostly merging runs, ~4× faster than np.unique's)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    keys = key[first]
+    own = np.add.reduceat(own[order], first)
+    lift = np.add.reduceat(lift[order], first)
     group, col = np.divmod(keys, width + 1)
     # 4. Suffix sums of lift within each (polygon, row) group: T[c] = Σ lift over cols ≥ c.
     new = np.r_[True, group[1:] != group[:-1]]

@@ -45,7 +45,17 @@ def _pixel_rings(geoms: np.ndarray, transform: Affine) -> _Rings:
     """Rings of ``geoms`` (Polygon/MultiPolygon, None or empty allowed: checked by the caller)
     in pixel space."""
     n = len(geoms)
-    parts, part_poly = shapely.get_parts(geoms, return_index=True)
+    # Polygons are their own single part; only multipolygons are split (get_parts clones
+    # every geometry it returns, a cost per polygon that dominates on grids of small cells).
+    kinds = shapely.get_type_id(geoms)
+    single = np.flatnonzero(kinds == 3)
+    if len(single) == n:
+        parts, part_poly = geoms, np.arange(n)
+    else:
+        multi = np.flatnonzero(kinds == 6)
+        split, owner = shapely.get_parts(geoms[multi], return_index=True)
+        parts = np.concatenate([geoms[single], split])
+        part_poly = np.concatenate([single, multi[owner]])
     # Ring sizes without cloning every ring (shapely.get_rings copies all coordinates): a part
     # without holes is one ring of all its vertices; only parts with holes are split.
     holes = shapely.get_num_interior_rings(parts)
@@ -94,6 +104,13 @@ def _pixel_rings(geoms: np.ndarray, transform: Affine) -> _Rings:
         edge_ok &= np.repeat(sign != 0, sizes)[:-1]
         flat = np.unique(ring_poly[sign == 0])
     return _Rings(u, v, dv, ends, ring_poly, sign, edge_ok, area, n, flat)
+
+
+def _offsets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, offset) pairs: owner i repeated counts[i] times with offsets 0..counts[i]−1."""
+    counts = counts.astype(np.intp, copy=False)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    return owner, np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -34,9 +34,11 @@ Typical use::
                             discretize={"X1": "optimal", …})
 
 Package layout (one idea per file): ``_input`` (y and the factors' stratum codes, checked),
-``_moments`` (the per-stratum sufficient statistics), ``factor`` (q, F, λ, p), ``interaction``,
-``risk``, ``ecological``, ``discretise``, ``optimal`` (the optimal-parameters search) and
-``detectors`` (:func:`geodetector`, every detector per group).
+``_moments`` (the per-stratum sufficient statistics: :func:`chunk_moments` for a chunk of rows,
+:func:`merge_moments` across chunks, e.g. Dask partitions; :func:`factor_table` and
+:func:`interaction_table` read the detectors off merged moments), ``factor`` (q, F, λ, p),
+``interaction``, ``risk``, ``ecological``, ``discretise``, ``optimal`` (the optimal-parameters
+search) and ``detectors`` (:func:`geodetector`, every detector per group).
 """
 
 from spatialecon.geodetector._input import (
@@ -46,7 +48,12 @@ from spatialecon.geodetector._input import (
     Variance,
     check_conventions,
 )
-from spatialecon.geodetector._moments import Moments
+from spatialecon.geodetector._moments import (
+    Moments,
+    StrataMoments,
+    chunk_moments,
+    merge_moments,
+)
 from spatialecon.geodetector.detectors import (
     DETECTORS,
     GeodetectorResult,
@@ -65,10 +72,16 @@ from spatialecon.geodetector.ecological import (
     ecological_detector,
     ecological_rows,
 )
-from spatialecon.geodetector.factor import FACTOR_COLUMNS, factor_detector, q_statistics
+from spatialecon.geodetector.factor import (
+    FACTOR_COLUMNS,
+    factor_detector,
+    factor_table,
+    q_statistics,
+)
 from spatialecon.geodetector.interaction import (
     INTERACTION_TYPES,
     interaction_detector,
+    interaction_table,
     interaction_type,
 )
 from spatialecon.geodetector.optimal import (
@@ -82,8 +95,9 @@ __all__ = [
     "DETECTORS", "FACTOR_COLUMNS", "INTERACTION_TYPES", "METHODS", "SEARCH_METHODS",
     "SKETCH_SIZE", "Discretization", "EcologicalRule", "GeodetectorError", "GeodetectorResult",
     "Method", "Missing", "Moments", "OptimalDiscretization", "RiskResult", "RiskTest",
-    "Singletons", "Variance", "check_conventions", "discretize", "discretize_spec",
-    "ecological_detector", "ecological_rows", "factor_detector", "geodetector",
-    "interaction_detector", "interaction_type", "optimal_discretization", "q_statistics",
-    "risk_detector",
+    "Singletons", "StrataMoments", "Variance", "check_conventions", "chunk_moments",
+    "discretize", "discretize_spec", "ecological_detector", "ecological_rows",
+    "factor_detector", "factor_table", "geodetector", "interaction_detector",
+    "interaction_table", "interaction_type", "merge_moments", "optimal_discretization",
+    "q_statistics", "risk_detector",
 ]

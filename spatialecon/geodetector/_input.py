@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from spatialecon.validation import SpatialEconError, check_finite
 
@@ -21,6 +22,15 @@ Missing = Literal["raise", "drop"]
 class GeodetectorError(SpatialEconError):
     """Input the geographical detector cannot use; the message says what to change."""
 
+
+@njit(cache=True, nogil=True)
+def _bounds(values):  # pragma: no cover - numba
+    """Minimum and maximum in one pass (numpy's min and max are two; this one vectorises)."""
+    low = high = values[0]
+    for v in values:
+        low = min(low, v)
+        high = max(high, v)
+    return low, high
 
 
 def _rows(index: pd.Index, mask: np.ndarray, limit: int = 8) -> str:
@@ -38,9 +48,12 @@ def _y_values(df: pd.DataFrame, y: Hashable) -> np.ndarray:
             f"y column {y!r} is not numeric (dtype {series.dtype}); convert it first, e.g. "
             f"pd.to_numeric(df[{y!r}], errors='coerce')"
         )
-    check_finite(series, variable=f"y column {y!r}", allow_nan=True,
-                 hint="Replace them (np.nan with missing='drop') or fix them")
-    return series.to_numpy(dtype="float64", na_value=np.nan)
+    values = series.to_numpy(dtype="float64", na_value=np.nan)
+    # A finite sum (one pass) means no NaN and no infinity: the named check runs only otherwise.
+    if not np.isfinite(np.sum(values)):
+        check_finite(series, variable=f"y column {y!r}", allow_nan=True,
+                     hint="Replace them (np.nan with missing='drop') or fix them")
+    return values
 
 
 def _encode(series: pd.Series, name: Hashable) -> tuple[np.ndarray, np.ndarray, int]:
@@ -58,8 +71,11 @@ def _encode(series: pd.Series, name: Hashable) -> tuple[np.ndarray, np.ndarray, 
     """
     values = series
     if isinstance(values.dtype, pd.CategoricalDtype):
-        codes = values.cat.codes.to_numpy().astype(np.intp)
-        return (*_maybe_compact(codes, np.asarray(values.cat.categories, dtype=object)), 0)
+        codes = values.cat.codes.to_numpy()  # int8 up to 127 categories: used without a copy
+        labels = np.asarray(values.cat.categories, dtype=object)
+        if len(labels) <= 256:
+            return codes, labels, 0
+        return (*_maybe_compact(codes.astype(np.intp), labels), 0)
     if pd.api.types.is_bool_dtype(values) and not values.isna().any():
         return values.to_numpy().astype(np.intp), np.array([False, True], dtype=object), 0
     if pd.api.types.is_float_dtype(values):
@@ -82,7 +98,7 @@ def _encode(series: pd.Series, name: Hashable) -> tuple[np.ndarray, np.ndarray, 
     if pd.api.types.is_integer_dtype(values):
         if isinstance(values.dtype, np.dtype):  # numpy integers cannot be missing
             raw = values.to_numpy()
-            low, high = int(raw.min()), int(raw.max())
+            low, high = (int(v) for v in _bounds(raw)) if len(raw) else (0, -1)
             if high - low < 256:
                 return raw, np.arange(low, high + 1, dtype=np.int64), low
             return _integer_codes(raw, None)
@@ -190,7 +206,8 @@ def _prepare(
         raise GeodetectorError(f"{y!r} is both y and a factor")
     y_values = _y_values(df, y)
     encoded = [_encode(df[f], f) for f in names]
-    holes = {y: np.isnan(y_values)}
+    # (a finite sum has no NaN: the NaN pass runs only otherwise)
+    holes = {y: np.isnan(y_values)} if not np.isfinite(np.sum(y_values)) else {}
     for f, (codes, _, _) in zip(names, encoded, strict=True):
         # codes from a numpy integer column are never negative: skip the check
         if not (isinstance(df[f].dtype, np.dtype) and df[f].dtype.kind in "iu"):
@@ -213,12 +230,19 @@ def _prepare(
     data.missing_by_column = {str(k): n for k, n in counts.items()}
     if len(data.y) < 2:
         raise GeodetectorError(f"only {len(data.y)} complete row(s); q needs at least two")
-    if data.y.max() == data.y.min():
+    if _constant(data.y):
         raise GeodetectorError(
             f"y {y!r} is constant (all {len(data.y)} values equal {data.y[0]:g}), so it has no "
             "variance to explain and q is undefined; check the column or the subset"
         )
     return data
+
+
+def _constant(y: np.ndarray) -> bool:
+    head = y[:1024]  # varying values are almost always found here, without a pass over all
+    if head.max() != head.min():
+        return False
+    return bool(y.max() == y.min())
 
 
 def _check_strata(data: _Data, counts: Sequence[np.ndarray]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,11 +20,11 @@ from spatialecon.geodetector._input import (
     _prepare,
     check_conventions,
 )
-from spatialecon.geodetector._moments import _Tables
+from spatialecon.geodetector._moments import moments_of
 from spatialecon.geodetector.discretise import _discretize
 from spatialecon.geodetector.ecological import EcologicalRule, ecological_rows
-from spatialecon.geodetector.factor import FACTOR_COLUMNS, q_statistics
-from spatialecon.geodetector.interaction import interaction_type
+from spatialecon.geodetector.factor import factor_table
+from spatialecon.geodetector.interaction import interaction_table
 from spatialecon.geodetector.optimal import optimal_discretization
 from spatialecon.geodetector.risk import RiskTest, _risk
 
@@ -215,24 +214,15 @@ def _run_detectors(frame: pd.DataFrame, y: Hashable, names: list[Hashable],
     check_conventions(variance, singletons)
     data = _prepare(frame, y, names, missing)
     pairs = "interaction" in detectors and len(names) > 1
-    tables = _Tables(data)
-    _check_strata(data, [tables.single(i).n for i in range(len(data.names))])
-    single = [q_statistics(tables.single(i), variance, singletons, f)
-              for i, f in enumerate(data.names)]
+    moments = moments_of(data, pairs=pairs)
+    _check_strata(data, [moments.single(i).n for i in range(len(data.names))])
+    factor = factor_table(moments, data.names, variance=variance, singletons=singletons)
     if "factor" in detectors:
-        factor = pd.DataFrame([s.__dict__ for s in single])[FACTOR_COLUMNS]
-        factor.insert(0, "factor", data.names)
-        add("factor", factor, key)
+        add("factor", factor.reset_index(), key)
     if pairs:
-        rows = []
-        for i, j in itertools.combinations(range(len(names)), 2):
-            both = q_statistics(tables.pair(i, j), variance, singletons, f"{names[i]} ∩ {names[j]}",
-                            with_p=False)
-            rows.append({"factor_a": names[i], "factor_b": names[j], "q_a": single[i].q,
-                         "q_b": single[j].q, "q": both.q,
-                         "type": interaction_type(single[i].q, single[j].q, both.q, tol),
-                         "strata": both.strata})
-        add("interaction", pd.DataFrame(rows), key)
+        add("interaction", interaction_table(moments, data.names, variance=variance,
+                                             singletons=singletons, tol=tol,
+                                             q=factor["q"].tolist()), key)
     if "risk" in detectors:
         for i, f in enumerate(names):
             risk = _risk(data.y, data.code(i), data.labels[i], f, alpha, risk_test)
@@ -243,5 +233,5 @@ def _run_detectors(frame: pd.DataFrame, y: Hashable, names: list[Hashable],
             add("risk_means", means, key)
             add("risk_tests", tests, key)
     if "ecological" in detectors and len(names) > 1:
-        add("ecological", ecological_rows(names, [s.q for s in single], len(data.y), alpha,
+        add("ecological", ecological_rows(names, factor["q"].tolist(), len(data.y), alpha,
                                            ecological_rule), key)

@@ -19,7 +19,7 @@ from spatialecon.geodetector._input import (
     _prepare,
     check_conventions,
 )
-from spatialecon.geodetector._moments import _Tables
+from spatialecon.geodetector._moments import moments_of
 from spatialecon.geodetector.factor import q_statistics
 
 EcologicalRule = Literal["unordered", "ordered"]
@@ -69,9 +69,9 @@ def ecological_detector(
         raise GeodetectorError(f"alpha must lie in (0, 1), not {alpha!r}")
     check_conventions("sample", singletons)
     data = _prepare(df, y, factors, missing, min_factors=2)
-    tables = _Tables(data)
-    _check_strata(data, [tables.single(i).n for i in range(len(data.names))])
-    qs = [q_statistics(tables.single(i), "sample", singletons, name).q
+    moments = moments_of(data, pairs=False)
+    _check_strata(data, [moments.single(i).n for i in range(len(data.names))])
+    qs = [q_statistics(moments.single(i), "sample", singletons, name).q
           for i, name in enumerate(data.names)]
     out = ecological_rows(data.names, qs, len(data.y), alpha, rule)
     out.attrs = _attrs(y, data, missing, alpha=alpha, rule=rule, singletons=singletons)

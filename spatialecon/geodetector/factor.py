@@ -21,7 +21,7 @@ from spatialecon.geodetector._input import (
     _prepare,
     check_conventions,
 )
-from spatialecon.geodetector._moments import Moments, _Tables
+from spatialecon.geodetector._moments import Moments, StrataMoments, moments_of
 
 
 @dataclass(frozen=True)
@@ -159,12 +159,35 @@ def factor_detector(
     """
     check_conventions(variance, singletons)
     data = _prepare(df, y, factors, missing)
-    tables = _Tables(data)
-    _check_strata(data, [tables.single(i).n for i in range(len(data.names))])
-    rows = [q_statistics(tables.single(i), variance, singletons, name).__dict__
-            for i, name in enumerate(data.names)]
-    out = pd.DataFrame(rows, index=pd.Index(data.names, name="factor"))[FACTOR_COLUMNS]
+    moments = moments_of(data, pairs=False)
+    _check_strata(data, [moments.single(i).n for i in range(len(data.names))])
+    out = factor_table(moments, data.names, variance=variance, singletons=singletons)
     out.attrs = _attrs(y, data, missing, variance=variance, singletons=singletons)
     return out
+
+
+def factor_table(moments: StrataMoments, names: Sequence[Hashable], *,
+                 variance: Variance = "sample", singletons: Singletons = "keep") -> pd.DataFrame:
+    """The factor detector's table from sufficient statistics (e.g. merged over chunks).
+
+    Parameters
+    ----------
+    moments
+        From :func:`~spatialecon.geodetector.chunk_moments` /
+        :func:`~spatialecon.geodetector.merge_moments`.
+    names
+        One name per factor, in the order of the moments.
+    variance, singletons
+        As in :func:`factor_detector`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`factor_detector` (without its ``attrs``).
+    """
+    check_conventions(variance, singletons)
+    rows = [q_statistics(moments.single(i), variance, singletons, name).__dict__
+            for i, name in enumerate(names)]
+    return pd.DataFrame(rows, index=pd.Index(list(names), name="factor"))[FACTOR_COLUMNS]
 
 

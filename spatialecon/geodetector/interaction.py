@@ -16,7 +16,7 @@ from spatialecon.geodetector._input import (
     _prepare,
     check_conventions,
 )
-from spatialecon.geodetector._moments import _Tables
+from spatialecon.geodetector._moments import StrataMoments, moments_of
 from spatialecon.geodetector.factor import q_statistics
 
 #: Interaction types in order of strength (Wang & Xu 2017, Table 2), spelt as R prints them.
@@ -85,20 +85,49 @@ def interaction_detector(
     """
     check_conventions(variance, singletons)
     data = _prepare(df, y, factors, missing, min_factors=2)
-    tables = _Tables(data)
-    _check_strata(data, [tables.single(i).n for i in range(len(data.names))])
-    single = [q_statistics(tables.single(i), variance, singletons, name, with_p=False)
-              for i, name in enumerate(data.names)]
-    rows = []
-    for i, j in itertools.combinations(range(len(data.names)), 2):
-        a, b = data.names[i], data.names[j]
-        both = q_statistics(tables.pair(i, j), variance, singletons, f"{a} ∩ {b}", with_p=False)
-        rows.append({"factor_a": a, "factor_b": b, "q_a": single[i].q, "q_b": single[j].q,
-                     "q": both.q, "type": interaction_type(single[i].q, single[j].q, both.q, tol),
-                     "strata": both.strata})
-    out = pd.DataFrame(rows, columns=["factor_a", "factor_b", "q_a", "q_b", "q", "type",
-                                      "strata"])
+    moments = moments_of(data)
+    _check_strata(data, [moments.single(i).n for i in range(len(data.names))])
+    out = interaction_table(moments, data.names, variance=variance, singletons=singletons,
+                            tol=tol)
     out.attrs = _attrs(y, data, missing, variance=variance, singletons=singletons, tol=tol)
     return out
+
+
+def interaction_table(moments: StrataMoments, names: Sequence[Hashable], *,
+                      variance: Variance = "sample", singletons: Singletons = "keep",
+                      tol: float = 1e-10, q: Sequence[float] | None = None) -> pd.DataFrame:
+    """The interaction detector's table from sufficient statistics (e.g. merged over chunks).
+
+    Parameters
+    ----------
+    moments
+        From :func:`~spatialecon.geodetector.chunk_moments` (with pairs) /
+        :func:`~spatialecon.geodetector.merge_moments`.
+    names
+        One name per factor, in the order of the moments.
+    variance, singletons, tol
+        As in :func:`interaction_detector`.
+    q
+        Each factor's q when already known (the factor detector's), to save recomputing it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`interaction_detector` (without its ``attrs``).
+    """
+    check_conventions(variance, singletons)
+    names = list(names)
+    if q is None:
+        q = [q_statistics(moments.single(i), variance, singletons, name, with_p=False).q
+             for i, name in enumerate(names)]
+    rows = []
+    for i, j in itertools.combinations(range(len(names)), 2):
+        a, b = names[i], names[j]
+        both = q_statistics(moments.pair(i, j), variance, singletons, f"{a} ∩ {b}",
+                            with_p=False)
+        rows.append({"factor_a": a, "factor_b": b, "q_a": q[i], "q_b": q[j], "q": both.q,
+                     "type": interaction_type(q[i], q[j], both.q, tol), "strata": both.strata})
+    return pd.DataFrame(rows, columns=["factor_a", "factor_b", "q_a", "q_b", "q", "type",
+                                       "strata"])
 
 

@@ -102,6 +102,20 @@ def _projected_island(_: Path) -> object:
     return w
 
 
+def _bowtie_grid() -> gpd.GeoDataFrame:
+    """GRID with cell unit5 drawn as a bow-tie (two of its vertices swapped)."""
+    x, y = GRID.geometry[160000].bounds[:2]
+    bowtie = shapely.Polygon([(x, y), (x + 1, y + 1), (x + 1, y), (x, y + 1)])
+    return GRID.assign(geometry=GRID.geometry.where(GRID.index != 160000, bowtie))
+
+
+def _islets(n: int = 50) -> gpd.GeoDataFrame:
+    """n × n squares that touch nothing: n² islands."""
+    k = np.arange(n * n)
+    cells = shapely.box(k % n * 2.0, k // n * 2.0, k % n * 2.0 + 1, k // n * 2.0 + 1)
+    return gpd.GeoDataFrame(geometry=cells, index=pd.Index(k + 1, name="cell"))
+
+
 def _spatial_panel(years: int = 4) -> pd.DataFrame:
     """A balanced tidy panel on GRID's 16 units: y, x varying over units and years, c constant
     over time within each unit, trend the same for every unit in a year."""
@@ -213,6 +227,17 @@ CASES = [
     Case("contiguity", "an empty polygon", lambda _: contiguity(
         GRID.assign(geometry=GRID.geometry.where(GRID.index != 120000, shapely.Polygon()))),
          "unit1 (120000)", warns=True),
+    Case("contiguity", "a self-intersecting (bow-tie) cell", lambda _: contiguity(
+        _bowtie_grid()), "unit5 (160000): Self-intersection"),
+    Case("contiguity", "a bow-tie cell, make_valid=True", lambda _: contiguity(
+        _bowtie_grid(), make_valid=True), "unit5 (160000)", warns=True),
+    Case("contiguity", "the same cell under two codes", lambda _: contiguity(
+        pd.concat([GRID, GRID.iloc[[3]].set_axis([990000])])), "unit3 (140000) = unit3 (990000)"),
+    Case("contiguity", "a cell with a NaN coordinate", lambda _: contiguity(GRID.assign(
+        geometry=GRID.geometry.where(GRID.index != 130000, shapely.Polygon(
+            [(2, 0), (np.nan, 0), (3, 1), (2, 0)])))), "unit2 (130000)"),
+    Case("contiguity", "2,500 islets, islands='error'", lambda _: contiguity(
+        _islets(), islands="error"), "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 … (2500 in all)"),
     Case("factor_detector", "a factor with one stratum", lambda _: factor_detector(
         pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "f": ["a"] * 4}), "y", "f"),
          "single stratum", warns=True),

@@ -84,7 +84,7 @@ def test_blocks_concatenate_to_the_one_call_result(zones, rule, max_cells):
         parts = [zones.iloc[:20], zones.iloc[20:61], zones.iloc[61:]]
         blocks = [R.zonal_stats_block(src, part, STATS, **kwargs) for part in parts]
         # tiny internal blocks (a few polygons each) change nothing either
-        tiny = R.zonal_stats(src, zones, STATS, warn=False, block_vertices=40, **kwargs)
+        tiny = R.zonal_stats(src, zones, STATS, warn=False, block_size=40, **kwargs)
         # nor does a split that is not contiguous (every third row)
         strided = [R.zonal_stats_block(src, zones.iloc[k::3], STATS, **kwargs) for k in range(3)]
     combined = R.combine_zonal_blocks(blocks)
@@ -117,6 +117,15 @@ def test_zonal_blocks_partition_the_rows(zones):
     tops = [np.nanmax(centre[b]) for b in blocks[:-1]]
     bottoms = [np.nanmin(centre[b]) for b in blocks[1:]]
     assert all(t <= b for t, b in zip(tops, bottoms, strict=False))
+    # on a raster, each polygon also counts the cells of its bounding box
+    with R.from_array(_values(), TRANSFORM, "EPSG:4326") as src:
+        on_raster = R.zonal_blocks(zones, 400, raster=src)
+    cells = zones.geometry.bounds.assign(
+        w=lambda b: np.ceil((b.maxx - 100) / 0.25) - np.floor((b.minx - 100) / 0.25),
+        h=lambda b: np.ceil((40 - b.miny) / 0.25) - np.floor((40 - b.maxy) / 0.25))
+    work = vertices + (cells.w * cells.h).fillna(0).to_numpy()
+    assert max(work[b].sum() - work[b][-1] for b in on_raster) < 400
+    assert len(on_raster) > len(R.zonal_blocks(zones, 400))
 
 
 def test_combining_different_calls_is_refused(zones):

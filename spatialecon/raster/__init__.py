@@ -55,7 +55,7 @@ from spatialecon.raster.detector import RasterDetectorResult, raster_geodetector
 from spatialecon.raster.grid import Grid
 from spatialecon.raster.zonal import _CONVENTIONS as _CONVENTIONS
 from spatialecon.raster.zonal import (
-    BLOCK_VERTICES,
+    BLOCK_SIZE,
     RULES,
     Rule,
     combine_zonal_blocks,
@@ -65,7 +65,7 @@ from spatialecon.raster.zonal import (
 )
 
 __all__ = [
-    "BLOCK_VERTICES", "COUNTY_TERRAIN_META", "DEM_FILL", "MIN_COVERAGE", "RULES", "STATISTICS",
+    "BLOCK_SIZE", "COUNTY_TERRAIN_META", "DEM_FILL", "MIN_COVERAGE", "RULES", "STATISTICS",
     "TERRAIN_VERSION", "WINDOW_CELLS", "Grid", "GridMismatchError", "RasterDetectorResult",
     "RasterError", "Rule", "china_dem", "combine_zonal_blocks", "county_terrain", "from_array",
     "raster_geodetector", "terrain_slope", "zonal_blocks", "zonal_stats", "zonal_stats_block",

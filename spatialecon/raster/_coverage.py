@@ -99,31 +99,40 @@ def _coverage_cells(rings: _Rings, r0: int, r1: int, width: int
         t[at] = t[at][np.lexsort((t[at], inner_owner))]
     piece = np.ones(len(owner) - 1, dtype=bool) if len(owner) else np.zeros(0, dtype=bool)
     piece[seg[1:] - 1] = False
-    e, ta, tb = owner[:-1][piece], t[:-1][piece], t[1:][piece]
-    du_e, dv_e = (a1 - a0)[e], (b1 - b0)[e]
-    pu = a0[e] + 0.5 * (ta + tb) * du_e           # midpoint: decides the cell
-    pv = b0[e] + 0.5 * (ta + tb) * dv_e
-    p_dv = (tb - ta) * dv_e
+    ta, tb = t[:-1][piece], t[1:][piece]
+    e = np.repeat(np.arange(m), size - 1)          # the edge of each piece
+    cut_ring = rings.ring_of(cut)
+    du, dv = a1 - a0, b1 - b0
+    tm = ta + tb
+    tm *= 0.5                                      # midpoint: decides the cell
+    pu = du[e]
+    pu *= tm
+    pu += a0[e]
+    pv = dv[e]
+    pv *= tm
+    pv += b0[e]
+    p_dv = tb - ta
+    p_dv *= (dv * rings.ring_sign[cut_ring])[e]    # oriented: holes subtract
     p_row, p_col = np.floor(pv), np.floor(pu)
-    p_own = (np.minimum(pu, width) - p_col) * p_dv
-    p_ring = rings.ring_of(cut)[e]
+    p_own = np.minimum(pu, width, out=pu)
+    p_own -= p_col
+    p_own *= p_dv
+    p_poly = rings.ring_poly[cut_ring][e]
+    run_sign = rings.ring_sign[run_ring]
     # 3. All pieces: keep rows of the window and columns ≥ 0. Pieces right of the raster go
     #    to a virtual column ``width``: they add their Δv to the whole row and nothing else.
     row = np.concatenate([run_row, p_row])
     col = np.concatenate([run_col, p_col])
-    own = np.concatenate([run_own, p_own])
-    lift = np.concatenate([run_lift, p_dv])
-    ring = np.concatenate([run_ring, p_ring])
+    own = np.concatenate([run_own * run_sign, p_own])
+    lift = np.concatenate([run_lift * run_sign, p_dv])
+    poly = np.concatenate([rings.ring_poly[run_ring], p_poly])
     keep = (row >= r0) & (row < r1) & (col >= 0)
-    row, col, own, lift, ring = row[keep], col[keep], own[keep], lift[keep], ring[keep]
+    row, col, own, lift, poly = row[keep], col[keep], own[keep], lift[keep], poly[keep]
     right = col >= width
     col[right] = width
     own[right] = 0.0
-    sign = rings.ring_sign[ring]
-    own *= sign
-    lift *= sign
     height = r1 - r0
-    key = ((rings.ring_poly[ring].astype(np.int64) * height + (row.astype(np.int64) - r0))
+    key = ((poly.astype(np.int64) * height + (row.astype(np.int64) - r0))
            * (width + 1) + col.astype(np.int64))
     if not len(key):  # every piece left of the raster or beyond the window's rows
         return _NONE, _NONE, _NONE, np.zeros(0), _NONE

@@ -31,17 +31,17 @@
     with GEOS first (``make_valid`` repairs them).
 
 Blocks and windows
-    The polygons are processed in spatially compact blocks of about ``block_vertices``
-    vertices (:func:`zonal_blocks`), so the intermediate arrays stay bounded whatever the
-    number of polygons, and the raster in windows of whole rows (``max_cells`` cells each) on
-    a grid of windows fixed by the raster, so rasters larger than memory work: the weights are
-    computed per window from the edges that cross it, the moments are merged across windows
-    (Chan's parallel update), and the order statistics keep one (value, weight) entry per
-    distinct value and polygon. A polygon's statistics depend only on the polygon, the raster
-    and the window size: any partition of the polygons into blocks
-    (:func:`zonal_stats_block`, concatenated by :func:`combine_zonal_blocks`) gives exactly the
-    one-call result, which is how a cluster computes them. The result does not depend on the
-    window size beyond rounding.
+    The polygons are processed in spatially compact blocks (:func:`zonal_blocks`) of about
+    ``block_size`` units of work — vertices plus the raster cells of each polygon's bounding
+    box — so the intermediate arrays stay bounded whatever the number of polygons, and the
+    raster in windows of whole rows (``max_cells`` cells each) on a grid of windows fixed by
+    the raster, so rasters larger than memory work: the weights are computed per window from
+    the edges that cross it, the moments are merged across windows (Chan's parallel update),
+    and the order statistics keep one (value, weight) entry per distinct value and polygon.
+    A polygon's statistics depend only on the polygon, the raster and the window size: any
+    partition of the polygons into blocks (:func:`zonal_stats_block`, concatenated by
+    :func:`combine_zonal_blocks`) gives exactly the one-call result, which is how a cluster
+    computes them. The result does not depend on the window size beyond rounding.
 
 """
 
@@ -79,9 +79,10 @@ if TYPE_CHECKING:
 
 Rule = Literal["coverage", "centre"]
 RULES: tuple[str, ...] = ("coverage", "centre")
-#: Vertices per block of polygons by default. The intermediate arrays of a block take about
-#: 200 bytes per vertex (~50 MiB) plus ~100 bytes per cell the block's polygons touch.
-BLOCK_VERTICES = 2**18
+#: Work per block of polygons by default, counted as their vertices plus the raster cells of
+#: their bounding boxes (what the intermediate arrays grow with): up to ~400 bytes per unit,
+#: ~50 MiB a block, on grids of small cells; far less on detailed boundaries.
+BLOCK_SIZE = 2**17
 # Windows of at most this many cells are read whole (and kept for the next blocks).
 _WHOLE_WINDOW = 2**20
 # Polygons named in a message before "…".
@@ -98,7 +99,7 @@ def zonal_stats(
     nodata: float | Sequence[float] | None = None,
     crs: Any = None,
     max_cells: int = WINDOW_CELLS,
-    block_vertices: int = BLOCK_VERTICES,
+    block_size: int = BLOCK_SIZE,
     validate: bool = False,
     warn: bool = True,
 ) -> pd.DataFrame:
@@ -130,9 +131,10 @@ def zonal_stats(
     max_cells
         Cells per window: rows are processed in windows of at most this many cells, so
         rasters larger than memory work. Results do not depend on it beyond rounding.
-    block_vertices
-        Vertices per block of polygons (:data:`BLOCK_VERTICES`): bounds the memory of the
-        intermediate arrays. Results do not depend on it at all.
+    block_size
+        Work per block of polygons (:data:`BLOCK_SIZE`), counted as vertices plus the raster
+        cells of each polygon's bounding box: bounds the memory of the intermediate arrays.
+        Results do not depend on it at all.
     validate
         Check every polygon with GEOS (``shapely.is_valid``) first and refuse invalid ones by
         name. Off by default because it costs more than the statistics (~0.2 s per million
@@ -150,7 +152,7 @@ def zonal_stats(
         Polygons without valid cells have NaN, ``count`` 0 and ``cells`` 0. ``attrs`` records
         the raster, band, CRS (and whether it was assumed or the polygons reprojected), the
         rule and its conventions, nodata values, windows (``windows``, ``rows_per_window``,
-        ``rows``), ``block_vertices``, ``validated``, ``no_value`` (label
+        ``rows``), ``block_size``, ``validated``, ``no_value`` (label
         → reason) and, under the coverage rule, ``partly_outside`` (label → fraction of the
         polygon's area beyond the raster's extent).
 
@@ -178,7 +180,7 @@ def zonal_stats(
     >>> table = zonal_stats(dem, boundaries("county"), ["mean", "min", "max"])  # doctest: +SKIP
     """
     out, geoms = _run(raster, polygons, stats, rule, band, nodata, crs, max_cells,
-                      block_vertices, validate)
+                      block_size, validate)
     if warn:
         _warn_no_value(out, out.attrs["rule"])
         _warn_duplicates(polygons.index, geoms)
@@ -195,7 +197,7 @@ def zonal_stats_block(
     nodata: float | Sequence[float] | None = None,
     crs: Any = None,
     max_cells: int = WINDOW_CELLS,
-    block_vertices: int = BLOCK_VERTICES,
+    block_size: int = BLOCK_SIZE,
     validate: bool = False,
 ) -> pd.DataFrame:
     """The statistics of one block of polygons (rows of a larger table): the unit of work of a
@@ -214,7 +216,7 @@ def zonal_stats_block(
     pandas.DataFrame
         As :func:`zonal_stats`; no warnings (they are given once, by the caller).
     """
-    return _run(raster, polygons, stats, rule, band, nodata, crs, max_cells, block_vertices,
+    return _run(raster, polygons, stats, rule, band, nodata, crs, max_cells, block_size,
                 validate)[0]
 
 
@@ -230,7 +232,7 @@ def combine_zonal_blocks(blocks: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if not blocks:
         raise RasterError("no blocks to combine")
     first = blocks[0].attrs
-    same = ("raster", "band", "crs", "rule", "nodata", "rows_per_window", "block_vertices",
+    same = ("raster", "band", "crs", "rule", "nodata", "rows_per_window", "block_size",
             "validated")
     for k, block in enumerate(blocks[1:], start=1):
         differ = [key for key in same if block.attrs.get(key) != first.get(key)]
@@ -252,19 +254,38 @@ def combine_zonal_blocks(blocks: Sequence[pd.DataFrame]) -> pd.DataFrame:
     return out
 
 
-def zonal_blocks(polygons: gpd.GeoDataFrame | gpd.GeoSeries,
-                 max_vertices: int = BLOCK_VERTICES) -> list[np.ndarray]:
-    """Row positions of the polygons in blocks that are compact in space (bands of rows, by
-    the centre of each polygon's bounding box) of about ``max_vertices`` vertices each (a
-    polygon with more is a block of its own): the blocks :func:`zonal_stats` uses, and good
-    tasks for :func:`zonal_stats_block`.
+def zonal_blocks(polygons: gpd.GeoDataFrame | gpd.GeoSeries, block_size: int = BLOCK_SIZE,
+                 raster: Any = None) -> list[np.ndarray]:
+    """Row positions of the polygons in blocks that are compact in space (bands, by the centre
+    of each polygon's bounding box) of about ``block_size`` units of work each (a polygon with
+    more is a block of its own): the blocks :func:`zonal_stats` uses, and good tasks for
+    :func:`zonal_stats_block`.
+
+    Parameters
+    ----------
+    polygons
+        As for :func:`zonal_stats`.
+    block_size
+        Work per block: vertices, plus the raster cells of each polygon's bounding box when
+        ``raster`` is given.
+    raster
+        The raster the statistics will be taken on (path or dataset), to count its cells;
+        without it blocks count vertices only.
 
     Returns
     -------
     list of numpy.ndarray
         Positions (``iloc``) of each block; together every row exactly once.
     """
-    return _partition(np.asarray(_series(polygons).to_numpy(), dtype=object), max_vertices)
+    series = _series(polygons)
+    if raster is None:
+        return _partition(np.asarray(series.to_numpy(), dtype=object), block_size)
+    with _opened(raster) as src:
+        if series.crs is not None and src.crs is not None and not series.crs.equals(
+                src.crs.to_wkt(), ignore_axis_order=True):
+            series = series.to_crs(src.crs.to_wkt())
+        transform = src.transform
+    return _partition(np.asarray(series.to_numpy(), dtype=object), block_size, transform)
 
 
 # ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -294,7 +315,7 @@ class _Call:
     band: int
     extra: tuple[float, ...]
     max_cells: int
-    block_vertices: int
+    block_size: int
     validate: bool
     step: int = 0
     shape: tuple[int, int] = (0, 0)
@@ -304,18 +325,18 @@ class _Call:
 
     @classmethod
     def prepare(cls, stats: Any, rule: str, band: int, nodata: Any, max_cells: int,
-                block_vertices: int, validate: bool) -> _Call:
+                block_size: int, validate: bool) -> _Call:
         names, percentiles = _parse_stats(stats)
         rule = "centre" if rule == "center" else rule
         if rule not in RULES:
             raise RasterError(f"rule must be one of {RULES}, not {rule!r}")
         if int(band) != band or band < 1:
             raise RasterError(f"band must be a positive integer, not {band!r}")
-        for name, value in (("max_cells", max_cells), ("block_vertices", block_vertices)):
+        for name, value in (("max_cells", max_cells), ("block_size", block_size)):
             if int(value) != value or value < 1:
                 raise RasterError(f"{name} must be a positive integer, not {value!r}")
         return cls(names, percentiles, rule, int(band), _nodata_list(nodata), int(max_cells),
-                   int(block_vertices), bool(validate))
+                   int(block_size), bool(validate))
 
     def open(self, src: Any, series: Any, crs: Any) -> tuple[np.ndarray, dict]:
         """The polygons in the raster's CRS, and the source's part of ``attrs``."""
@@ -451,7 +472,7 @@ class _Call:
             "windows": _window_count(*(rows or (None, None)), self.step),
             "rows_per_window": self.step,
             "rows": rows,
-            "block_vertices": self.block_vertices,
+            "block_size": self.block_size,
             "validated": "GEOS is_valid" if self.validate else "coverage within [0, 1]"
                          if self.rule == "coverage" else "none (even–odd rule)",
             "no_value": no_value,
@@ -461,15 +482,15 @@ class _Call:
 
 
 def _run(raster: Any, polygons: Any, stats: Any, rule: str, band: int, nodata: Any, crs: Any,
-         max_cells: int, block_vertices: int, validate: bool
+         max_cells: int, block_size: int, validate: bool
          ) -> tuple[pd.DataFrame, np.ndarray]:
     """The table of a call (blocks computed one after another) and the polygons in the
     raster's CRS."""
-    call = _Call.prepare(stats, rule, band, nodata, max_cells, block_vertices, validate)
+    call = _Call.prepare(stats, rule, band, nodata, max_cells, block_size, validate)
     series = _series(polygons)
     with _opened(raster) as src:
         geoms, source = call.open(src, series, crs)
-        blocks = _partition(geoms, call.block_vertices)
+        blocks = _partition(geoms, call.block_size, call.transform)
         parts = [call.block(src, geoms[rows], polygons.index[rows]) for rows in blocks]
     positions = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.intp)
     order = np.argsort(positions, kind="stable")
@@ -484,23 +505,42 @@ def _series(polygons: Any) -> Any:
     return series
 
 
-def _partition(geoms: np.ndarray, max_vertices: int) -> list[np.ndarray]:
-    """Blocks of positions: bands by bounding-box centre, about ``max_vertices`` vertices."""
+def _partition(geoms: np.ndarray, block_size: int,
+               transform: Affine | None = None) -> list[np.ndarray]:
+    """Blocks of positions: bands by bounding-box centre, about ``block_size`` units of work
+    (vertices, plus the raster cells of each bounding box when ``transform`` is given)."""
     n = len(geoms)
     if not n:
         return []
-    if int(max_vertices) != max_vertices or max_vertices < 1:
-        raise RasterError(f"max_vertices must be a positive integer, not {max_vertices!r}")
-    size = np.maximum(shapely.get_num_coordinates(geoms), 1)
-    if size.sum() <= max_vertices:
-        return [np.arange(n)]
+    if int(block_size) != block_size or block_size < 1:
+        raise RasterError(f"block_size must be a positive integer, not {block_size!r}")
+    size = np.maximum(shapely.get_num_coordinates(geoms), 1).astype(np.float64)
     bounds = shapely.bounds(geoms)
+    if transform is not None:
+        size += _bbox_cells(bounds, transform)
+    if size.sum() <= block_size:
+        return [np.arange(n)]
     centre = 0.5 * (bounds[:, 1] + bounds[:, 3])      # NaN (empty geometries) sorts last
     order = np.argsort(centre, kind="stable")
     start = np.cumsum(size[order]) - size[order]
-    block = start // int(max_vertices)               # a block starts every max_vertices
+    block = start // int(block_size)                  # a block starts every block_size
     cut = np.flatnonzero(block[1:] != block[:-1]) + 1
     return np.split(order, cut)
+
+
+def _bbox_cells(bounds: np.ndarray, transform: Affine) -> np.ndarray:
+    """Raster cells spanned by each bounding box (its corners through the inverse transform);
+    0 for empty geometries."""
+    x0, y0, x1, y1 = bounds.T
+    inv = ~transform
+    xs = np.array([x0, x0, x1, x1])
+    ys = np.array([y0, y1, y0, y1])
+    us = inv.a * xs + inv.b * ys + inv.c
+    vs = inv.d * xs + inv.e * ys + inv.f
+    with np.errstate(invalid="ignore"):
+        cells = ((np.ceil(us.max(axis=0)) - np.floor(us.min(axis=0)))
+                 * (np.ceil(vs.max(axis=0)) - np.floor(vs.min(axis=0))))
+    return np.nan_to_num(cells, nan=0.0)
 
 
 def _windows(rows: tuple[int, int] | None, step: int) -> list[tuple[int, int, int]]:

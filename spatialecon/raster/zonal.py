@@ -645,10 +645,9 @@ _CONVENTIONS = {
 def _no_value(r: _Reducer, rule: str, src_shape: tuple[int, int], transform: Affine,
               geoms: np.ndarray) -> dict[int, str]:
     """Position → why the polygon has no value."""
-    out: dict[int, str] = {}
     missing = np.flatnonzero(r.count <= 0)
     if not len(missing):
-        return out
+        return {}
     height, width = src_shape
     sub = geoms[missing]
     empty = shapely.is_empty(sub) | shapely.is_missing(sub)
@@ -662,16 +661,9 @@ def _no_value(r: _Reducer, rule: str, src_shape: tuple[int, int], transform: Aff
     with np.errstate(invalid="ignore"):
         outside = ((us.max(axis=0) <= 0) | (us.min(axis=0) >= width)
                    | (vs.max(axis=0) <= 0) | (vs.min(axis=0) >= height))
-    for k, i in enumerate(missing):
-        if empty[k]:
-            reason = "empty geometry"
-        elif outside[k]:
-            reason = "outside the raster"
-        elif r.nodata[i] > 0:
-            reason = "only nodata cells"
-        elif rule == "centre":
-            reason = "no cell centre inside"
-        else:
-            reason = "outside the raster"
-        out[int(i)] = reason
-    return out
+    # the first that applies: empty, outside the extent, only nodata, no cell centre inside
+    reason = np.select(
+        [empty, outside, r.nodata[missing] > 0],
+        ["empty geometry", "outside the raster", "only nodata cells"],
+        "no cell centre inside" if rule == "centre" else "outside the raster")
+    return dict(zip(missing.tolist(), reason.tolist(), strict=True))

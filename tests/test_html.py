@@ -3,16 +3,19 @@ the pages as headless Chromium shows them."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from PIL import Image
 
 from spatialecon.autocorrelation import lisa_over_time
 from spatialecon.geodata import to_wgs84
@@ -525,3 +528,66 @@ def test_browser_county_canvas(counties, chromium, tmp_path):
     assert report.dom["canvases"] >= 1 and report.dom["canvas_pixels"] > 500_000
     assert report.distinct_colors() > 50
     Path(tmp_path / "c.png").write_bytes(report.screenshot)
+
+
+# --- township / grid scale: 40,000 units ------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_grid_of_40k_units_is_small_and_draws_in_chromium(chromium, tmp_path):
+    """A 200 × 200 grid of 1 km cells (EPSG:3857, near 108° E, 26° N) with one classed layer,
+    offline: the page stays under 20 MB, its geometry decodes to every cell's corners (each
+    inner border stored once), and Chromium loads it without errors or requests and paints
+    all 40,000 polygons."""
+    side, n = 1000.0, 200
+    rows, cols = np.divmod(np.arange(n * n), n)
+    x0, y0 = 12_000_000.0, 3_000_000.0
+    cells = shapely.box(x0 + cols * side, y0 + rows * side, x0 + (cols + 1) * side,
+                        y0 + (rows + 1) * side)
+    rng = np.random.default_rng(5)
+    value = np.sin(cols / 25) + np.cos(rows / 30) + rng.normal(0, 0.3, n * n)
+    grid = gpd.GeoDataFrame({"v": value}, geometry=cells, crs="EPSG:3857",
+                            index=pd.Index(10**12 + rows * 10**6 + cols, name="code"))
+    layer = classed(grid["v"], title="v", scheme="quantiles", k=5)
+    path = html_map(grid, {"v": layer}, tmp_path / "grid.html", title="40k", offline=True,
+                    tiles=None)
+    size = path.stat().st_size
+    assert size <= 20_000_000, size  # measured 3.9 MB
+    payload = _payload(path.read_text(encoding="utf-8"))
+    meta = payload["meta"]
+    assert meta["units"] == n * n and meta["precision"] == 4 and payload["canvas"] is True
+    # every inner border stored once and referenced by both cells: 2n(n−1) inner edges, each
+    # an arc of its own (the neighbour changes at every corner), and the 4n − 4 runs of the
+    # grid's outline (a corner cell's two outer edges make one arc)
+    refs = np.array([r for polygons in payload["units"]["shapes"] for polygon in polygons
+                     for ring in polygon for r in ring])
+    uses = np.bincount(np.where(refs >= 0, refs, ~refs))
+    uses = uses[uses > 0]
+    assert (uses == 2).sum() == 2 * n * (n - 1) and (uses == 1).sum() == 4 * n - 4
+    assert len(uses) == 2 * n * (n - 1) + 4 * n - 4 <= meta["arcs"]
+    topology = Topology(payload["topology"]["arcs"], payload["topology"]["lengths"],
+                        tuple(payload["topology"]["origin"]), payload["topology"]["scale"],
+                        payload["units"]["shapes"], payload["lines"])
+    shapes, _ = decode(topology)
+    corners = shapely.get_coordinates(
+        gpd.GeoSeries(cells, crs="EPSG:3857").to_crs("EPSG:4326").to_numpy())
+    corners = corners.reshape(n * n, 5, 2)[:, :4]
+    sample = rng.choice(n * n, 500, replace=False)
+    for i in sample:
+        (rings,) = shapes[i]
+        (ring,) = rings
+        assert len(ring) == 4
+        # the same four corners (to the 1e-4° quantum), in some rotation and direction
+        got = {tuple(p) for p in np.round(ring, 4)}
+        assert got == {tuple(p) for p in np.round(corners[i], 4)}, i
+    report = open_page(path, settle=1.5, timeout=60, evaluate=(
+        "Object.keys(window).filter(k => k.startsWith('spatialecon_geometry_'))"
+        ".map(k => window[k].polys.filter(p => p && p._map).length)",))
+    assert report.console_errors == [] and report.requests == []
+    assert report.evaluated[0] == [n * n]  # every cell is a polygon on the map
+    assert report.dom["canvases"] >= 1
+    shot = np.asarray(Image.open(io.BytesIO(report.screenshot)).convert("RGB"))
+    painted = (shot < 245).any(axis=2).mean()
+    assert painted > 0.3, painted  # the grid fills the view, not a blank page
+    assert report.distinct_colors() > 20

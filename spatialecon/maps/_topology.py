@@ -21,7 +21,6 @@ stored twice.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -107,18 +106,18 @@ class _ArcStore:
 def _polygon_parts(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Coordinates and the ring, polygon and geometry offsets of polygons/multipolygons."""
     present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    parts = np.array([g if ok else shapely.MultiPolygon() for g, ok in zip(geoms, present,
-                                                                          strict=True)],
-                     dtype=object)
-    kinds = set(shapely.get_type_id(parts[present]).tolist())
+    kinds = set(shapely.get_type_id(geoms[present]).tolist())
     if not kinds <= {3, 6}:
         raise TypeError("web maps draw polygons: the geometries must be Polygon or MultiPolygon")
     if not present.any():
         return np.zeros((0, 2)), np.zeros(1, int), np.zeros(1, int), np.zeros(len(geoms) + 1, int)
-    # Promote everything to MultiPolygon so to_ragged_array gives three levels of offsets.
-    multi = np.array([g if shapely.get_type_id(g) == 6 else shapely.MultiPolygon([g])
-                      for g in parts], dtype=object)
-    _, coords, (ring_off, poly_off, geom_off) = shapely.to_ragged_array(multi)
+    # Missing and empty → an empty MultiPolygon, so that every geometry keeps its place.
+    parts = np.where(present, geoms, shapely.MultiPolygon())
+    kind, coords, offsets = shapely.to_ragged_array(parts)
+    if kind == shapely.GeometryType.POLYGON:  # all single polygons: one part each
+        (ring_off, poly_off), geom_off = offsets, np.arange(len(parts) + 1)
+    else:  # mixed polygons and multipolygons come back as multipolygons
+        ring_off, poly_off, geom_off = offsets
     return coords, np.asarray(ring_off), np.asarray(poly_off), np.asarray(geom_off)
 
 
@@ -257,25 +256,107 @@ def _ring_arcs(quantised: np.ndarray, ring_off: np.ndarray,
     previous[starts[nonempty]] = ends[nonempty] - 1
     cut = other != other[previous] if n else np.zeros(0, dtype=bool)
 
-    refs: list[list[int] | None] = []
-    for r in range(n_rings):
+    refs: list[list[int] | None] = [None] * n_rings
+    size = ends - starts
+    usable = size >= 3
+    cut &= usable[ring_id] if n else cut
+    cuts_of = np.bincount(ring_id[cut], minlength=n_rings) if n else np.zeros(n_rings, int)
+    for r in np.flatnonzero(usable & (cuts_of == 0)):  # islands and enclaves: whole rings
         s, e = int(starts[r]), int(ends[r])
-        if e - s < 3:
-            refs.append(None)
-            continue
-        ring_points, ring_keys = points[s:e], keys[s:e]
-        cuts = np.flatnonzero(cut[s:e])
-        if len(cuts) == 0:
-            refs.append([store.add_closed(ring_points, ring_keys)])
-            continue
-        first = int(cuts[0])
-        # Start at the first cut and close the ring, so every arc is a plain slice.
-        order = np.r_[first:e - s, 0:first + 1]
-        rotated, rotated_keys = ring_points[order], ring_keys[order]
-        bounds = [*(cuts - first).tolist(), e - s]
-        refs.append([store.add(rotated[i:j + 1], rotated_keys[i:j + 1])
-                     for i, j in itertools.pairwise(bounds)])
+        refs[r] = [store.add_closed(points[s:e], keys[s:e])]
+    # Every other ring is cut into arcs from one cut to the next (the last wraps round to the
+    # first); their points are gathered in one go, then deduplicated by their keys' bytes.
+    at = np.flatnonzero(cut)
+    if len(at) == 0:
+        return refs
+    ring = ring_id[at]
+    local = at - starts[ring]
+    last = np.r_[ring[1:] != ring[:-1], True]  # the last cut of its ring
+    following = np.r_[local[1:], 0]
+    first_of_ring = np.r_[True, ring[1:] != ring[:-1]]
+    following[last] = local[first_of_ring] + size[ring[last]]
+    edges = following - local  # points in the arc = edges + 1
+    lengths = edges + 1
+    offsets = np.r_[0, np.cumsum(lengths)]
+    step = np.arange(int(offsets[-1])) - np.repeat(offsets[:-1], lengths)
+    arc_ring = np.repeat(ring, lengths)
+    forward = starts[arc_ring] + (np.repeat(local, lengths) + step) % size[arc_ring]
+    backward = forward[np.repeat(offsets[1:], lengths) - 1 - step]  # each arc reversed
+    arc_points = points[forward]
+    out = _dedupe_arcs(keys[forward], keys[backward], offsets, step, lengths)
+    if out is None:  # a hash collision (never seen): the exact dictionary, arc by arc
+        out = _dedupe_arcs_by_bytes(keys[forward], keys[backward], offsets)
+    ids, flipped, stored = out
+    base = len(store.arcs)
+    store.arcs.extend(arc_points[offsets[i]:offsets[i + 1]] for i in stored.tolist())
+    out = np.where(flipped, ~(ids + base), ids + base).tolist()
+    # refs per ring, in the order of its cuts
+    bounds = np.r_[0, np.flatnonzero(last) + 1]
+    for k in range(len(bounds) - 1):
+        refs[int(ring[bounds[k]])] = out[bounds[k]:bounds[k + 1]]
     return refs
+
+
+# A random odd multiplier: arcs are hashed as polynomials in it, mod 2**64.
+_HASH = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _dedupe_arcs(fkeys: np.ndarray, bkeys: np.ndarray, offsets: np.ndarray, step: np.ndarray,
+                 lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Which arcs are the same point sequence, forward or reversed, in numpy: each arc's key
+    sequence hashed both ways, arcs grouped by (the smaller hash, length), and every member
+    compared key by key with its group's first arc (``None`` if any differs: a collision).
+
+    Returns, per arc, the id of its stored arc (ids in order of first appearance), whether it
+    runs reversed, and the arcs stored (positions of each id's first arc).
+    """
+    n_arcs = len(lengths)
+    with np.errstate(over="ignore"):
+        powers = np.ones(int(lengths.max()), dtype=np.uint64)
+        powers[1:] = np.cumprod(np.full(len(powers) - 1, _HASH, dtype=np.uint64))
+        weights = powers[step]
+        hf = np.add.reduceat(fkeys.astype(np.uint64) * weights, offsets[:-1])
+        hb = np.add.reduceat(bkeys.astype(np.uint64) * weights, offsets[:-1])
+    canonical = np.minimum(hf, hb)
+    _, first, group = np.unique(np.stack([canonical, lengths.astype(np.uint64)], axis=1),
+                                axis=0, return_index=True, return_inverse=True)
+    group = group.ravel()
+    rep = first[group]  # the first arc of each arc's group: stored, in its own direction
+    flipped = hf != hf[rep]
+    # verify: every arc's keys equal its representative's, read forward or reversed
+    rep_start = np.repeat(offsets[:-1][rep], lengths)
+    own = fkeys
+    theirs = np.where(np.repeat(flipped, lengths), bkeys[rep_start + step],
+                      fkeys[rep_start + step])
+    if not np.array_equal(own, theirs):
+        return None
+    stored = np.sort(first)  # ids in order of first appearance
+    ids = np.empty(n_arcs, dtype=np.int64)
+    id_of_rep = np.empty(n_arcs, dtype=np.int64)
+    id_of_rep[stored] = np.arange(len(stored))
+    ids[:] = id_of_rep[rep]
+    return ids, flipped & (rep != np.arange(n_arcs)), stored
+
+
+def _dedupe_arcs_by_bytes(fkeys: np.ndarray, bkeys: np.ndarray,
+                          offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_dedupe_arcs` with a dictionary of the key sequences' bytes (exact, slower)."""
+    fbytes, bbytes = fkeys.tobytes(), bkeys.tobytes()
+    index: dict[bytes, int] = {}
+    ids, flipped, stored = [], [], []
+    for i in range(len(offsets) - 1):
+        a, b = 8 * int(offsets[i]), 8 * int(offsets[i + 1])
+        found = index.get(fbytes[a:b])
+        reverse = False
+        if found is None:
+            found = index.get(bbytes[a:b])
+            reverse = found is not None
+        if found is None:
+            found = index[fbytes[a:b]] = len(stored)
+            stored.append(i)
+        ids.append(found)
+        flipped.append(reverse)
+    return np.array(ids, dtype=np.int64), np.array(flipped), np.array(stored, dtype=np.int64)
 
 
 def _varints(points: np.ndarray) -> str:

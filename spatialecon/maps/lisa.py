@@ -127,12 +127,16 @@ def _p_column(lisa: pd.DataFrame, p_column: str | None) -> str:
 
 
 def _tooltip_text(lisa: pd.DataFrame) -> pd.Series:
+    # Plain arrays, not lisa.at[…] per unit: each pandas lookup deep-copies the frame's attrs
+    # (weights metadata and all), 35 s for a county study's LISA layers.
     p = lisa["p_adjusted"] if "p_adjusted" in lisa.columns else lisa.get("p_sim")
+    ii = lisa["Ii"].to_numpy(dtype=float, na_value=np.nan) if "Ii" in lisa.columns else None
+    pv = None if p is None else p.to_numpy(dtype=float, na_value=np.nan)
     parts = []
-    for code in lisa.index:
-        text = f"I = {lisa.at[code, 'Ii']:.3f}" if "Ii" in lisa.columns else ""
-        if p is not None and pd.notna(p.at[code]):
-            text += f", p = {p.at[code]:.4g}"
+    for k in range(len(lisa)):
+        text = f"I = {ii[k]:.3f}" if ii is not None else ""
+        if pv is not None and not np.isnan(pv[k]):
+            text += f", p = {pv[k]:.4g}"
         parts.append(text)
     return pd.Series(parts, index=lisa.index, dtype=object)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import math
 import os
 import warnings
@@ -312,9 +313,40 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 300) -> Pa
     if fmt not in ("png", "svg", "pdf"):
         raise MapError(f"save_figure writes .png, .svg or .pdf, not {path.suffix or path.name!r}")
     with atomic_path(path) as tmp:
-        # The temporary name ends like the target, but pass the format so it never depends on it.
-        fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white")
+        if fmt == "png":
+            _save_png(fig, tmp, dpi)
+        else:
+            # The temporary name ends like the target; pass the format so it never depends on it.
+            fig.savefig(tmp, format=fmt, dpi=dpi, facecolor="white")
     return path
+
+
+PNG_COMPRESS_LEVEL = 3  # zlib level of the PNG maps (see _save_png)
+
+
+def _save_png(fig: Figure, path: Path, dpi: int) -> None:
+    """Write ``fig`` as an opaque RGB PNG at zlib level :data:`PNG_COMPRESS_LEVEL`.
+
+    matplotlib writes RGBA at level 6; on white paper the alpha channel is all 255, and
+    dropping it and compressing at level 3 halves the encoding time (the largest cost of a
+    county map after drawing) with files a few per cent smaller; the pixels are the same.
+    """
+    import matplotlib
+    from PIL import Image, PngImagePlugin
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba", dpi=dpi, facecolor="white")
+    raw = buffer.getvalue()
+    width = int(fig.get_figwidth() * dpi)
+    if width <= 0 or len(raw) % (4 * width):  # a size we cannot infer: matplotlib's own PNG
+        fig.savefig(path, format="png", dpi=dpi, facecolor="white")
+        return
+    image = Image.frombuffer("RGBA", (width, len(raw) // (4 * width)), raw, "raw", "RGBA", 0, 1)
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Software", f"Matplotlib version{matplotlib.__version__}, "
+                              "https://matplotlib.org/")
+    image.convert("RGB").save(path, format="png", compress_level=PNG_COMPRESS_LEVEL,
+                              dpi=(dpi, dpi), pnginfo=info)
 
 
 # --- preparation ----------------------------------------------------------------------------
@@ -360,7 +392,7 @@ def uncovered_provinces(provinces: gpd.GeoDataFrame, units: gpd.GeoDataFrame) ->
     tree = shapely.STRtree(shapely.centroid(geoms))
     where, which = tree.query(provinces.geometry.to_numpy(), predicate="contains")
     under = np.bincount(where, weights=shapely.area(geoms)[which], minlength=len(provinces))
-    return list(provinces.index[under < 0.5 * provinces.area.to_numpy()])
+    return list(provinces.index[under < 0.5 * shapely.area(provinces.geometry.to_numpy())])
 
 
 # Projected geometries of recent calls, keyed by content: a study draws the same units on

@@ -105,6 +105,7 @@ var {{ this.get_name() }} = spatialecon.geometry({{ this._parent.get_name() }},
         self._name = "spatialecon_geometry"
         self._id = _digest(data)
         self.data = data
+        self.meta: dict = {}  # how the geometry was reduced (set by folium_map)
 
     def render(self, **kwargs: object) -> None:
         # The runtime goes into the head once per page, however many geometries it holds.
@@ -266,7 +267,10 @@ def folium_map(
     Returns
     -------
     folium.Map
-        ``m``, or the new map.
+        ``m``, or the new map. Its :class:`SharedGeometry` child has ``meta``: units,
+        coordinate quantisation (``precision``, ``quantum_degrees``, ``quantum_metres``),
+        simplification tolerance (``simplify_degrees``, ``None`` when none), vertices, arcs
+        and datum — also written into the page's data block as ``"meta"``.
 
     Raises
     ------
@@ -322,6 +326,7 @@ def folium_map(
             _tile_layer(provider, label=k > 0).add_to(m)
 
     geometry = SharedGeometry(data)
+    geometry.meta = payload["meta"]
     taken = {c._id for c in m._children.values() if isinstance(c, SharedGeometry)}
     while geometry._id in taken:  # the same data twice on one map: distinct ids
         geometry._id = _digest(geometry._id + "+")
@@ -455,6 +460,15 @@ def _payload(gdf: gpd.GeoDataFrame, items: list[tuple[str, Symbology]], *,
                    for name, symbology in items],
         "attribution": (attribution if attribution is not None
                         else f"{source} · {target}" if source else target),
+        # How the geometry was reduced, for whoever reads the page or checks it: coordinates
+        # are quantised to 10**-precision degrees and borders stored once as shared arcs.
+        "meta": {"units": len(units), "precision": precision,
+                 "quantum_degrees": 10.0 ** -precision,
+                 "quantum_metres": round(111_320 * 10.0 ** -precision, 3),
+                 "simplify_degrees": (simplify if simplify is not None
+                                      else units.attrs.get("simplify")),
+                 "vertices": vertices, "arcs": len(topology.arc_lengths),
+                 "arc_points": int(sum(topology.arc_lengths)), "datum": target},
     }
 
 

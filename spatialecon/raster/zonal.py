@@ -232,8 +232,8 @@ def combine_zonal_blocks(blocks: Sequence[pd.DataFrame]) -> pd.DataFrame:
     if not blocks:
         raise RasterError("no blocks to combine")
     first = blocks[0].attrs
-    same = ("raster", "band", "crs", "rule", "nodata", "rows_per_window", "block_size",
-            "validated")
+    # what the values depend on (block_size does not change them)
+    same = ("raster", "band", "crs", "rule", "nodata", "rows_per_window", "validated")
     for k, block in enumerate(blocks[1:], start=1):
         differ = [key for key in same if block.attrs.get(key) != first.get(key)]
         if differ or list(block.columns) != list(blocks[0].columns):

@@ -913,21 +913,36 @@ def test_default_study_comparison_runs_on_provinces():
 
 
 @pytest.mark.slow
-def test_county_ml_lag_finishes_in_seconds():
-    """ML lag on the 2,848 counties with a sparse log-determinant (logdet='auto' → LU):
-    estimation, standard errors and delta-method impacts in seconds; ρ recovered."""
+def test_county_ml_lag_and_error_equal_spregs_sparse_lu():
+    """ML lag and error on the 2,848 counties (logdet='auto' → exact sparse LU, exact traces)
+    equal spreg's ML_Lag / ML_Error with method='lu': coefficients, standard errors, logL,
+    pseudo-R²; ρ of the DGP recovered; delta-method impacts from the exact traces."""
     from spatialecon.geodata import boundaries
 
     counties = boundaries("county")
     w = contiguity(counties)
+    wr = transform_weights(w, "row")
     n = w.n
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n, 2))
-    Wm = transform_weights(w, "row").sparse
-    y = sparse.linalg.spsolve((sparse.identity(n) - 0.5 * Wm).tocsc(),
+    y = sparse.linalg.spsolve((sparse.identity(n) - 0.5 * wr.sparse).tocsc(),
                               1 + X @ [1.0, -1.0] + rng.normal(size=n))
     data = pd.DataFrame({"y": y, "x1": X[:, 0], "x2": X[:, 1]}, index=counties.index)
-    result = R.fit(data, "y ~ x1 + x2", w, model="lag")  # its time: make bench (regression)
-    assert result.conventions["logdet"] == "lu"
-    assert result.rho == pytest.approx(0.5, abs=0.05)
-    assert re.match(r"^[0-9.]+$", f"{result.impacts['se'].min():.6f}")
+    lag = R.fit(data, "y ~ x1 + x2", w, model="lag")  # its time: make bench (regression)
+    assert lag.conventions["logdet"] == "lu" and lag.conventions["logdet_exact"]
+    assert lag.conventions["variance"].endswith("densely)")
+    assert lag.rho == pytest.approx(0.5, abs=0.05)
+    theirs = _spreg("ML_Lag", y[:, None], X, wr, method="lu", spat_impacts=None,
+                    spat_diag=False)
+    np.testing.assert_allclose(lag.coefficients["estimate"], theirs.betas.ravel(),
+                               rtol=ML_RTOL)
+    np.testing.assert_allclose(lag.coefficients["se"], theirs.std_err, rtol=ML_RTOL)
+    assert lag.logl == pytest.approx(np.asarray(theirs.logll).item(), rel=1e-12)
+    assert lag.pseudo_r2_e == pytest.approx(theirs.pr2_e, rel=ML_RTOL)
+    assert re.match(r"^[0-9.]+$", f"{lag.impacts['se'].min():.6f}")
+    error = R.fit(data, "y ~ x1 + x2", w, model="error")
+    theirs = _spreg("ML_Error", y[:, None], X, wr, method="lu")
+    np.testing.assert_allclose(error.coefficients["estimate"], theirs.betas.ravel(),
+                               rtol=ML_RTOL)
+    np.testing.assert_allclose(error.coefficients["se"], theirs.std_err, rtol=ML_RTOL)
+    assert error.logl == pytest.approx(np.asarray(theirs.logll).item(), rel=1e-12)

@@ -1,13 +1,18 @@
 """Stage 4: spatial regression — OLS with spatial diagnostics, cross-section lag, error, Durbin,
-SLX and SAC models with impacts, spatial panels, and publication tables — as a thin layer over
-PySAL's spreg.
+SLX and SAC models with impacts, spatial panels, and publication tables — over PySAL's spreg
+(OLS, GMM, random effects) and our own ML with one log-determinant engine.
 
 One idea per file, behind these public names: ``_common`` (names, the spreg call, formulas,
 data alignment), ``results``, ``diagnostics`` (OLS and Anselin's rule), ``cross_section``
-(``fit``), ``impacts``, ``panel`` (``fit_panel``) and ``tables`` (``compare``).
+(``fit``), ``logdet`` (ln|I − ρW| for every ML estimator: sparse LU, spectrum, dense,
+Chebyshev and Monte Carlo approximations with error bounds; the information traces), ``ml``
+(cross-section ML lag/error by the concentrated likelihood), ``impacts``, ``panel``
+(``fit_panel``) and ``tables`` (``compare``).
 
-spreg does the estimation; this module owns what spreg leaves to the caller and what it gets
-wrong:
+spreg estimates OLS, GMM and the random-effects panels; the ML models are estimated here (spreg's
+ML inverts I − ρW densely for its variance: 4 s at 2,848 counties, out of memory at 40k units)
+and checked against spreg in the tests. This package owns what spreg leaves to the caller and
+what it gets wrong:
 
 - **Data handling.** Data come in as a (Geo)DataFrame indexed by ``adcode`` (or a tidy panel
   ``adcode, year, variable, value``), are aligned to the weights' ``id_order`` and checked before
@@ -29,8 +34,8 @@ wrong:
   1. ``ML_Lag`` / ``ML_Error`` with ``method="ord"`` compute the information matrix with the
      *symmetrised* weights (``D^{1/2} W D^{-1/2}``) in place of ``W``; ``tr(W_A'W_A)`` is not
      invariant to that similarity transform, so their standard errors of ρ (and, for the lag
-     model, of β) differ from ``method="full"`` / ``"lu"``. We recompute the information matrix
-     with the actual ``W``.
+     model, of β) differ from ``method="full"`` / ``"lu"``. Our ML uses the actual ``W``
+     whatever the log-determinant method.
   2. ``ML_ErrorRE`` (random-effects spatial error panel) concentrates the likelihood through an
      eigen-decomposition that is valid only for *symmetric* ``W`` (Elhorst 2003's shortcut);
      with row-standardised contiguity it maximises the wrong function. Even for symmetric ``W``
@@ -47,8 +52,8 @@ wrong:
      AICs of lag and error models are not comparable; see below.
 
   spreg's ML search interval for ρ and λ is (−1, 1), inside the feasible interval only for
-  weights with spectral radius at most 1 (row-standardised ones); ML with other weights is
-  refused rather than silently wrong.
+  weights with spectral radius at most 1 (row-standardised ones); ours searches the feasible
+  interval of the weights given (see ``logdet.LogDet.interval``).
 
 Names follow spreg/GeoDa: the constant is ``CONSTANT``, lagged regressors ``W_x``. AIC and SC
 count every estimated parameter including ρ, λ and σ², as R's ``AIC()`` and Stata's

@@ -1,4 +1,6 @@
-"""Cross-section models: OLS, SLX, lag, error, Durbin, SDEM and SAC through spreg (ML or GMM)."""
+"""Cross-section models: OLS, SLX and GMM through spreg; ML lag, error, Durbin and SDEM by our
+own concentrated likelihood (:mod:`.ml`) with the shared log-determinant engine (:mod:`.logdet`).
+"""
 import math
 import warnings
 from collections.abc import Sequence
@@ -68,7 +70,7 @@ def fit(
     diagnostics: bool = False,
     **options: Any,
 ) -> RegressionResult:
-    """Estimate a cross-section regression with spreg.
+    """Estimate a cross-section regression.
 
     Parameters
     ----------
@@ -85,7 +87,8 @@ def fit(
         y = ρWy + Xβ + ε); ``"error"`` (SEM, u = λWu + ε); ``"durbin"`` (SDM, lag + WX);
         ``"sdem"`` (error + WX); ``"sac"`` (lag + error; spreg offers it by GMM only).
     method
-        ``"ml"`` (spreg ``ML_Lag``/``ML_Error``) or ``"gmm"``: spatial two-stage least squares
+        ``"ml"`` (concentrated ML as spreg's ``ML_Lag``/``ML_Error``, estimated here: see
+        :mod:`spatialecon.regression.ml`) or ``"gmm"``: spatial two-stage least squares
         for lag models (``GM_Lag``, instruments WX, W²X…) and the GM/GMM estimators of
         Kelejian & Prucha for error and SAC models (``GMM_Error``). Ignored for OLS and SLX.
     wx
@@ -93,9 +96,15 @@ def fit(
     transform
         Applied to a copy of ``w``: ``"row"`` (default) or ``None`` to use ``w`` as it is.
     logdet
-        ML log-determinant ln|I − ρW|: ``"full"`` (dense determinant at each step),
-        ``"lu"`` (sparse LU, Pace & Barry), ``"ord"`` (eigenvalues, Ord 1975) or ``"auto"``
-        (``"full"`` up to 800 units, ``"lu"`` above; see ``benchmarks/bench_regression.py``).
+        ML log-determinant ln|I − ρW| (:mod:`spatialecon.regression.logdet`): exact
+        ``"eigen"`` (alias ``"ord"``; eigenvalues of W once, Ord 1975), ``"lu"`` (sparse LU
+        per evaluation, Pace & Barry) or ``"full"`` (dense); approximate ``"chebyshev"``
+        (Pace & LeSage 2004) or ``"mc"`` (Barry & Pace 1999), whose error bound is recorded in
+        ``conventions["logdet_bound"]`` (at the estimate) and ``["logdet_bound_max"]``;
+        ``"auto"`` (default): ``"eigen"`` up to 1,000 units, ``"lu"`` up to 20,000,
+        ``"chebyshev"`` above (``"mc"`` for weights without a real spectrum). The information
+        matrix's traces are exact up to 4,000 units and Hutchinson estimates above
+        (``conventions["variance"]`` says which).
     gmm
         GMM error estimator: ``"het"`` (Arraiz et al. 2010, heteroskedasticity-robust; spreg's
         default), ``"hom"`` (Drukker et al. 2013) or ``"kp98"`` (Kelejian & Prucha 1998/99; no
@@ -108,7 +117,9 @@ def fit(
         OLS only: compute the spatial diagnostics too (see :func:`ols_diagnostics`).
     **options
         Passed to the spreg estimator (e.g. ``robust="white"`` for OLS and GMM lag,
-        ``w_lags=2`` for GM_Lag, ``epsilon``).
+        ``w_lags=2`` for GM_Lag). For ML: ``order`` (degree of the approximation, 60),
+        ``probes`` (Hutchinson probes, 30), ``confidence`` (of the reported bound, 0.999) and
+        ``seed`` (of the probes, 0).
 
     Returns
     -------
@@ -130,7 +141,7 @@ def fit(
     elif method == "ols":
         method = "ml"
     if model == "sac" and method == "ml":
-        raise RegressionError("spreg has no ML estimator for the SAC (lag + error) model; use "
+        raise RegressionError("there is no ML estimator for the SAC (lag + error) model here; use "
                               "method='gmm' (Kelejian–Prucha GS2SLS, spreg's GM_Combo)")
     if diagnostics and model != "ols":
         raise RegressionError("diagnostics=True applies to model='ols'")

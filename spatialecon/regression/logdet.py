@@ -27,8 +27,8 @@ eigen-decomposition also gives the exact impacts), ``"lu"`` up to :data:`AUTO_LU
 ``benchmarks/bench_regression.py`` and ``benchmarks/bench_scale.py`` for the measurements.
 
 Traces for the information matrix (Anselin 1988): tr G, tr G² and tr G'G at the estimate.
-Up to :data:`EXACT_TRACES_MAX_N` units they are exact (one sparse LU, G densely by its
-solves); above, tr G = −d ln|A|/dρ and tr G² = −d² ln|A|/dρ² come from the log-determinant's
+Up to :data:`EXACT_TRACES_MAX_N` units they are exact (one sparse LU, (I − ρW)⁻¹ and G
+densely); above, tr G = −d ln|A|/dρ and tr G² = −d² ln|A|/dρ² come from the log-determinant's
 expansion (exact for ``"eigen"``) and tr G'G = E‖Gx‖² from Hutchinson probes, each solve
 (I − ρW)y = x iterative (conjugate gradients on the symmetric form D − ρC when W = D⁻¹C).
 """
@@ -49,8 +49,8 @@ from spatialecon.validation import ParameterError
 LogDetMethod = Literal["auto", "lu", "eigen", "full", "chebyshev", "mc", "ord"]
 
 AUTO_EIGEN_MAX_N = 1_000  # dense eigenvalues once: 0.1 s at 1,000 units (bench_regression)
-AUTO_LU_MAX_N = 50_000  # sparse LU per evaluation: ~0.2 s per LU at 40k lattice cells
-EXACT_TRACES_MAX_N = 5_000  # dense G (n² floats: 200 MB at 5,000) for the exact traces
+AUTO_LU_MAX_N = 20_000  # sparse LU per evaluation: 0.02 s at 2,848 counties, 2 s at 40k cells
+EXACT_TRACES_MAX_N = 4_000  # dense (I − ρW)⁻¹ and G: 2n² floats, 256 MB at 4,000
 DEFAULT_ORDER = 60  # Chebyshev degree / power-series terms
 DEFAULT_PROBES = 30  # Hutchinson probes
 DEFAULT_CONFIDENCE = 0.999
@@ -209,8 +209,9 @@ class LogDet:
     exact
         Whether the method is exact.
     interval
-        The feasible interval (1/ω_min, 1/ω_max) of ρ where I − ρW is non-singular and the
-        likelihood is defined.
+        Where ρ is searched: the feasible interval (1/ω_min, 1/ω_max), where I − ρW is
+        non-singular, when the spectrum is known (``"eigen"``); else (−1/r, 1/ω_max) inside
+        it (r the spectral radius; (−1, 1) for row-standardised weights).
     """
 
     W: sparse.spmatrix
@@ -282,8 +283,11 @@ class LogDet:
     # ------------------------------------------------------------------ the interval
 
     def _feasible_interval(self) -> tuple[float, float]:
-        """(1/ω_min, 1/ω_max) over the real eigenvalues; for weights of spectral radius r
-        with a complex spectrum, (−1/r, 1/r), inside the feasible set."""
+        """The search interval of ρ: the feasible interval (1/ω_min, 1/ω_max) over the real
+        eigenvalues where the spectrum is computed (``"eigen"``); otherwise (−1/r, 1/ω_max)
+        with r the spectral radius (1 for row-standardised weights), inside the feasible
+        interval since |ω_min| ≤ r — ω_min by ARPACK took 10 s at 40k lattice cells and 40 s
+        at 250k, for a bound that matters only for strongly negative ρ."""
         if self._omega is not None:
             real = self._omega.real
             hi = 1 / real.max() if real.max() > 0 else np.inf
@@ -294,17 +298,17 @@ class LogDet:
             return float(lo), float(hi)
         nonneg = self.W.nnz == 0 or float(self.W.data.min()) >= 0
         rowstd = nonneg and np.allclose(np.asarray(self.W.sum(axis=1)).ravel(), 1.0)
+        if rowstd:
+            return -1.0, 1.0
         if self.real_spectrum:
             r = np.sqrt(self.scaling)
             S = (sparse.diags(r) @ self.W @ sparse.diags(1 / r)).tocsr()
             S = (S + S.T) / 2
-            high = 1.0 if rowstd else _extreme_eigenvalue(S, "LA")
-            low = _extreme_eigenvalue(S, "SA")
-            if low is None:  # ARPACK did not converge: −1/r lies inside (1/ω_min, 0)
-                low = -max(high or 1.0, self.max_row_sum)
-            high = high if high is not None else self.max_row_sum
-            return float(1 / low), float(1 / high)
-        radius = 1.0 if rowstd else _spectral_radius(self.W)
+            high = _extreme_eigenvalue(S, "LA")
+            radius = max(abs(high), abs(_extreme_eigenvalue(S, "SA"))) if self.n <= 2_000 \
+                else _spectral_radius(self.W)
+            return -1 / radius, 1 / high
+        radius = _spectral_radius(self.W)
         return -1 / radius, 1 / radius
 
     # ------------------------------------------------------------------ values
@@ -423,18 +427,15 @@ class LogDet:
         return out
 
 
-def _extreme_eigenvalue(S: sparse.csr_matrix, which: str) -> float | None:
+def _extreme_eigenvalue(S: sparse.csr_matrix, which: str) -> float:
     """The largest ('LA') or smallest ('SA') eigenvalue of a symmetric sparse matrix."""
     n = S.shape[0]
     if n <= 2_000:
         values = np.linalg.eigvalsh(S.toarray())
         return float(values[-1] if which == "LA" else values[0])
-    try:
-        value = sparse_linalg.eigsh(S, k=1, which=which, tol=1e-6, maxiter=5_000,
-                                    return_eigenvectors=False)
-        return float(value[0])
-    except (sparse_linalg.ArpackNoConvergence, ValueError):  # pragma: no cover
-        return None
+    value = sparse_linalg.eigsh(S, k=1, which=which, tol=1e-8, maxiter=20_000,
+                                return_eigenvectors=False)
+    return float(value[0])
 
 
 def _spectral_radius(W: sparse.csr_matrix) -> float:
@@ -461,16 +462,107 @@ class Traces:
 
 
 def exact_traces(W: sparse.spmatrix, rho: float) -> Traces:
-    """The three traces exactly: one sparse LU of I − ρW and its solves for every column,
-    G = W(I − ρW)⁻¹ held densely (n² floats; used up to :data:`EXACT_TRACES_MAX_N`)."""
+    """The three traces exactly from one sparse LU Pr(I − ρW)Pc = LU: with M = U⁻¹L⁻¹
+    densely (:func:`_lu_inverse`), S = (I − ρW)⁻¹ = Pc·M·Pr. Since S = I + ρG, tr G =
+    (tr S − n)/ρ, tr G² = (tr S² − 2 tr S + n)/ρ² and tr G'G = (‖S‖²_F − 2 tr S + n)/ρ², all
+    sums over M (:func:`_permuted_sums`); for |ρ| < 0.05, where those differences would lose
+    digits, G = (Pr W Pc)·M — similar to G by the permutation Pr — is formed. n² floats;
+    used up to :data:`EXACT_TRACES_MAX_N` units."""
     W = sparse.csr_matrix(W, dtype=float)
     n = W.shape[0]
-    lu = sparse_linalg.splu((sparse.identity(n, format="csc") - rho * W.tocsc()).tocsc(),
-                            permc_spec="COLAMD")
-    inverse = lu.solve(np.eye(n, order="F"))
-    G = np.asarray(W @ inverse)
-    return Traces(rho, float(np.trace(G)), float(np.sum(G * G.T)), float(np.sum(G * G)),
-                  "exact (sparse LU of I − ρW, G = W(I − ρW)⁻¹ densely)")
+    M, perm_r, perm_c = _inverse_factors(W, rho)
+    how = "exact (sparse LU of I − ρW, its inverse densely)"
+    if abs(rho) >= 0.05:
+        tr_s, tr_s2, frob = _kernels()[1](M, perm_r, perm_c)
+        return Traces(rho, (tr_s - n) / rho, (tr_s2 - 2 * tr_s + n) / rho**2,
+                      (frob - 2 * tr_s + n) / rho**2, how)
+    inv_r, inv_c = np.argsort(perm_r), np.argsort(perm_c)
+    G = np.asarray(W[inv_r][:, inv_c] @ M)  # Pr W Pc M = Pr G Pr'
+    return Traces(rho, float(np.trace(G)), float(np.einsum("ij,ji->", G, G)),
+                  float(np.einsum("ij,ij->", G, G)), how)
+
+
+def dense_inverse(W: sparse.spmatrix, rho: float) -> np.ndarray:
+    """(I − ρW)⁻¹ as a dense array (see :func:`exact_traces`)."""
+    M, perm_r, perm_c = _inverse_factors(sparse.csr_matrix(W, dtype=float), rho)
+    return M[np.ix_(perm_c, perm_r)]  # A⁻¹ = Pc M Pr: entry (i, j) is M[perm_c[i], perm_r[j]]
+
+
+def _inverse_factors(W: sparse.csr_matrix, rho: float
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = W.shape[0]
+    A = (sparse.identity(n, format="csc") - rho * W.tocsc()).tocsc()
+    lu = sparse_linalg.splu(A, permc_spec="MMD_AT_PLUS_A")
+    L, U = lu.L.tocsc(), lu.U.tocsc()
+    M = _lu_inverse(n, L.indptr, L.indices, L.data, U.indptr, U.indices, U.data)
+    return M, lu.perm_r, lu.perm_c
+
+
+def _lu_inverse(n: int, Lp: np.ndarray, Li: np.ndarray, Lx: np.ndarray, Up: np.ndarray,
+                Ui: np.ndarray, Ux: np.ndarray) -> np.ndarray:
+    return _kernels()[0](n, Lp, Li, Lx, Up, Ui, Ux)
+
+
+_KERNEL: list[Any] = []
+
+
+def _kernels() -> Any:
+    """``inverse``: U⁻¹L⁻¹ for CSC factors (L unit lower, U upper), compiled by numba on first use.
+
+    Written here because SuperLU's ``solve`` with n right-hand sides walks the factors once
+    per column (1.5 s for 2,848 counties); this walks each factor column once for all the
+    right-hand sides, whose rows are contiguous (SIMD), and skips the zeros of L⁻¹ (row j
+    of L⁻¹ is zero beyond column j): 2,848 counties in about 0.1 s. ``sums``: tr S, tr S²
+    and ‖S‖²_F of S = Pc·M·Pr without forming S."""
+    if _KERNEL:
+        return _KERNEL
+    import numba
+
+    @numba.njit(cache=True)
+    def kernel(n, Lp, Li, Lx, Up, Ui, Ux):  # pragma: no cover - compiled
+        Y = np.zeros((n, n))
+        for j in range(n):
+            Y[j, j] = 1.0
+        for j in range(n):  # forward: Y ← L⁻¹Y; row j is final and zero beyond column j
+            for p in range(Lp[j], Lp[j + 1]):
+                r = Li[p]
+                if r > j:
+                    v = Lx[p]
+                    for b in range(j + 1):
+                        Y[r, b] -= v * Y[j, b]
+        for j in range(n - 1, -1, -1):  # backward: Y ← U⁻¹Y
+            d = 0.0
+            for p in range(Up[j], Up[j + 1]):
+                if Ui[p] == j:
+                    d = Ux[p]
+            inv = 1.0 / d
+            for b in range(n):
+                Y[j, b] *= inv
+            for p in range(Up[j], Up[j + 1]):
+                r = Ui[p]
+                if r < j:
+                    v = Ux[p]
+                    for b in range(n):
+                        Y[r, b] -= v * Y[j, b]
+        return Y
+
+    @numba.njit(cache=True)
+    def sums(M, perm_r, perm_c):  # pragma: no cover - compiled
+        n = M.shape[0]
+        tr = 0.0
+        tr2 = 0.0
+        frob = 0.0
+        for i in range(n):
+            row = M[perm_c[i]]
+            tr += row[perm_r[i]]
+            for j in range(n):
+                v = row[perm_r[j]]
+                frob += v * v
+                tr2 += v * M[perm_c[j], perm_r[i]]  # S_ij S_ji
+        return tr, tr2, frob
+
+    _KERNEL.extend([kernel, sums])
+    return _KERNEL
 
 
 def information_traces(logdet: LogDet, rho: float, *, probes: int | None = None,

@@ -6,7 +6,7 @@ spatialreg compute it), with the one log-determinant engine of :mod:`.logdet`.
 1-D optimisation (scipy's bounded Brent) on the feasible interval (1/ω_min, 1/ω_max) of W;
 β and σ² are concentrated out. The variance is the inverse of the analytical information
 matrix, with the traces tr G, tr G², tr G'G of G = W(I − ρ̂W)⁻¹ from
-:func:`.logdet.information_traces` (exact up to 5,000 units, Hutchinson estimates with
+:func:`.logdet.information_traces` (exact up to 4,000 units, Hutchinson estimates with
 iterative solves above — recorded in the result's conventions).
 
 Written here rather than calling spreg because spreg's ML computes the variance with scipy's

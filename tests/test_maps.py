@@ -222,8 +222,11 @@ def test_save_figure_is_atomic(provinces, tmp_path):
     target.write_bytes(b"previous map")
     fig = choropleth(provinces, "area_km2")
 
-    def crash(*args, **kwargs):
-        Path(args[0]).write_bytes(b"half a PNG")
+    def crash(target, *args, **kwargs):  # writes half, then fails (to a file or a buffer)
+        if hasattr(target, "write"):
+            target.write(b"half a PNG")
+        else:
+            Path(target).write_bytes(b"half a PNG")
         raise RuntimeError("disk full")
 
     fig.savefig = crash

@@ -112,14 +112,27 @@ def fill_polygons(ax: Axes, geoms: np.ndarray, groups: np.ndarray, colors: Seque
     return collection
 
 
-def stroke_lines(ax: Axes, geoms: np.ndarray, *, color: str, linewidth: float,
-                 zorder: float = 1.0) -> PathCollection | None:
-    """Draw the outlines of ``geoms`` (polygon rings and lines) in one stroke collection."""
+def line_paths(geoms: np.ndarray) -> list[Path]:
+    """The outlines of ``geoms`` (polygon rings and lines) as compound paths, for
+    :func:`stroke_paths` (kept by callers that stroke the same lines on many maps)."""
     coords, counts = _lines(geoms)
     paths, _ = _compound(coords, counts, np.zeros(len(counts), dtype=np.int64), 1)
+    return paths
+
+
+def stroke_paths(ax: Axes, paths: list[Path], *, color: str, linewidth: float,
+                 zorder: float = 1.0) -> PathCollection | None:
+    """Stroke ``paths`` (from :func:`line_paths`) in one collection."""
     if not paths:
         return None
     collection = PathCollection(paths, facecolors="none", edgecolors=color,
                                 linewidths=linewidth, zorder=zorder, transform=ax.transData)
     ax.add_collection(collection, autolim=False)
     return collection
+
+
+def stroke_lines(ax: Axes, geoms: np.ndarray, *, color: str, linewidth: float,
+                 zorder: float = 1.0) -> PathCollection | None:
+    """Draw the outlines of ``geoms`` (polygon rings and lines) in one stroke collection."""
+    return stroke_paths(ax, line_paths(geoms), color=color, linewidth=linewidth,
+                        zorder=zorder)

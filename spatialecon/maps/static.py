@@ -36,7 +36,7 @@ from shapely.ops import polylabel
 
 from spatialecon._files import atomic_path
 from spatialecon.geodata.boundaries import CHINA_ALBERS, boundaries, south_china_sea_line
-from spatialecon.maps._paths import fill_polygons, stroke_lines
+from spatialecon.maps._paths import fill_polygons, line_paths, stroke_lines, stroke_paths
 from spatialecon.maps.classify import (
     MISSING_COLOR,
     MISSING_HATCH,
@@ -370,6 +370,19 @@ class _Context:
         self.outline = shapely.coverage_union_all(self.provinces.geometry.to_numpy())
         self.line = south_china_sea_line().to_crs(CHINA_ALBERS)
 
+    # Stroked on every map: built once.
+    @functools.cached_property
+    def province_paths(self) -> list:
+        return line_paths(self.provinces.geometry.to_numpy())
+
+    @functools.cached_property
+    def outline_paths(self) -> list:
+        return line_paths(np.array([self.outline]))
+
+    @functools.cached_property
+    def sea_paths(self) -> list:
+        return line_paths(self.line.geometry.to_numpy())
+
 
 @functools.lru_cache(maxsize=4)
 def _national_context(simplify: float | None) -> _Context:
@@ -463,9 +476,8 @@ def _draw_layers(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, contex
     _draw_units(ax, units, symbology,
                 linewidth=(0.08 if many else 0.3) if unit_edges else None)
     if many:
-        stroke_lines(ax, context.provinces.geometry.to_numpy(), color=EDGE_COLOR,
-                     linewidth=0.35)
-    stroke_lines(ax, np.array([context.outline]), color=LINE_COLOR, linewidth=0.6)
+        stroke_paths(ax, context.province_paths, color=EDGE_COLOR, linewidth=0.35)
+    stroke_paths(ax, context.outline_paths, color=LINE_COLOR, linewidth=0.6)
 
 
 def _set_frame(ax: Axes, frame: tuple[float, float, float, float]) -> None:
@@ -535,8 +547,8 @@ def _draw_inset(ax: Axes, units: gpd.GeoDataFrame, symbology: Symbology, context
     fill_polygons(inset, others, np.zeros(len(others), dtype=int), [CONTEXT_COLOR])
     stroke_lines(inset, others, color=EDGE_COLOR, linewidth=0.2)
     _draw_units(inset, inside, symbology, linewidth=0.15 if unit_edges else None)
-    stroke_lines(inset, np.array([context.outline]), color=LINE_COLOR, linewidth=0.4)
-    stroke_lines(inset, context.line.geometry.to_numpy(), color=LINE_COLOR, linewidth=0.9)
+    stroke_paths(inset, context.outline_paths, color=LINE_COLOR, linewidth=0.4)
+    stroke_paths(inset, context.sea_paths, color=LINE_COLOR, linewidth=0.9)
     _set_frame(inset, INSET_EXTENT)
     inset.set_facecolor("white")
     inset.text(0.93, 0.05, "南海诸岛", transform=inset.transAxes, ha="right", va="bottom",

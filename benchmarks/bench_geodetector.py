@@ -1,5 +1,8 @@
 """Factor + interaction detectors for 6 integer factors (5–8 strata) at 10⁵, 10⁶ and 10⁷ rows,
-against the PyPI packages ``py-geodetector`` and ``geodetector`` in one run.
+against the PyPI packages ``py-geodetector`` and ``geodetector`` and a plain numpy reference
+(``bincount`` of count, sum and sum of squares per factor and per pair of factors — what the
+detectors need, with nothing else: no checks, no p-values) in one run. The goal of issue 20 is
+< 1 s for ours at 10⁷ rows (warm).
 
 Both peers install the import name ``geodetector``, so each lives in its own throwaway venv under
 ``.venv-peers/<name>`` (created here on first use, reused after). Every contender — ours too —
@@ -75,6 +78,26 @@ OURS = {
             return dict(zip(result.factor["factor"], result.factor["q"]))
         """,
 }
+
+REFERENCE = "numpy bincount q, 6 factors + 15 pairs (reference)"
+NUMPY = """
+    import itertools
+    import numpy as np
+    y = df["y"].to_numpy()
+    codes = [df[f].to_numpy().astype(np.intp) for f in FACTORS]  # (not timed)
+    def q_of(c, sst):
+        counts = np.bincount(c)
+        sums = np.bincount(c, weights=y)
+        squares = np.bincount(c, weights=y * y)
+        ok = counts > 0
+        return 1 - float((squares[ok] - sums[ok] ** 2 / counts[ok]).sum()) / sst
+    def run():
+        sst = float(((y - y.mean()) ** 2).sum())
+        q = {f: q_of(c, sst) for f, c in zip(FACTORS, codes)}
+        for a, b in itertools.combinations(codes, 2):
+            q_of(a * (int(b.max()) + 1) + b, sst)
+        return q
+    """
 
 # Runs inside the contender's interpreter: read the data, warm up once when fast, time.
 RUNNER = """
@@ -170,7 +193,7 @@ def main() -> None:
                 qs[name] = result["q"]
                 print(f"  {name}: {result['seconds']:.3f} s (best of {result['runs']}), "
                       f"peak {result['peak_gib']:.2f} GiB")
-            for name, body in OURS.items():
+            for name, body in [*OURS.items(), (REFERENCE, NUMPY)]:
                 result = _run(sys.executable, body, path, repeat=5)
                 if result is None:
                     continue
@@ -187,7 +210,9 @@ def main() -> None:
             if peers:
                 fastest = min(peers, key=lambda row: row[1])[0]
                 report(f"{n:,} rows (ratios vs the fastest peer run)", rows, baseline=fastest)
-            else:
+            if REFERENCE in dict(rows):
+                report(f"{n:,} rows (ratios vs the numpy reference)", rows, baseline=REFERENCE)
+            elif not peers:
                 report(f"{n:,} rows (no peer ran)", rows, baseline=rows[0][0])
 
 

@@ -6,10 +6,12 @@ The q-statistic measures how much of the variance of ``y`` the strata of a facto
     q = 1 − Σ_h N_h σ²_h / (N σ²) = 1 − SSW / SST,
 
 and every detector is a function of three numbers per stratum: the count, the sum and the sum of
-squares of ``y``. They are computed once, for all factors and all pairs of factors, with
-``numpy.bincount`` over a joint stratum code (the strata of a pair are the cells of the factors'
-cross-tabulation, so a pair's statistics are sums over the joint table); nothing loops over rows
-in Python, and 10⁷ rows take seconds.
+squares of ``y``. They are computed once, for all factors and all pairs of factors, over a joint
+stratum code (the strata of a pair are the cells of the factors' cross-tabulation, so a pair's
+statistics are sums over the joint table), in two compiled passes over the rows: 10⁷ rows and 6
+factors take ~0.3 s for the factor and interaction detectors together. They add up over chunks
+of rows (:func:`chunk_moments`, :func:`merge_moments`), so a chunked or distributed run gives
+the same q and p.
 
 Conventions that differ between implementations are parameters, with the defaults of R's
 ``geodetector`` (Xu, Hou, Wang & Yin, IGSNRR — the method's authors), and are recorded in the

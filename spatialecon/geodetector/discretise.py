@@ -8,7 +8,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-import mapclassify
 import numpy as np
 import pandas as pd
 
@@ -132,6 +131,10 @@ def _geometric_breaks(values: np.ndarray, k: int) -> np.ndarray:
 
 def _breaks(values: np.ndarray, method: str, k: int,
             user_breaks: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    # Imported here: mapclassify compiles its Fisher–Jenks kernel (numba, uncached) on import,
+    # seconds in every fresh process, and the detectors themselves never need it.
+    import mapclassify
+
     sampled = False
     if method == "user_defined":
         assert user_breaks is not None

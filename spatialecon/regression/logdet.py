@@ -280,6 +280,11 @@ class LogDet:
             self._dense = self.W.toarray()
         self.interval = self._feasible_interval()
 
+    @property
+    def spectrum(self) -> np.ndarray | None:
+        """The eigenvalues of W (``"eigen"`` only; None otherwise)."""
+        return self._omega
+
     # ------------------------------------------------------------------ the interval
 
     def _feasible_interval(self) -> tuple[float, float]:

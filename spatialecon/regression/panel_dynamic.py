@@ -14,7 +14,8 @@ removed by demeaning y, Wy and Z = (y_{t−1}, W y_{t−1}, X_t, W X_t) over the
 is concentrated in ρ (δ = (τ, η, β, θ) and σ² by least squares) — Yu, de Jong & Lee (2008,
 J. Econometrics 146, 118–134); for two-way effects the "direct approach" of Lee & Yu (2010,
 Econometric Theory 26, 564–597). ln|I − ρW| is exact from the eigenvalues of W
-(:func:`spatialecon.regression.impacts._spectrum`).
+(:func:`spatialecon.regression.impacts._spectrum`, the cached spectrum of the package's
+log-determinant engine :mod:`spatialecon.regression.logdet`).
 
 Bias correction (``correction="yu-de-jong-lee"``). The QML estimator θ̂ = (δ, ρ, σ²) has a bias
 of order 1/T from the incidental unit effects (a spatial Nickell bias) and, with time effects,

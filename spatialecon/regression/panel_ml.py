@@ -15,8 +15,9 @@ effects, (N − 1)T with time effects and (N − 1)(T − 1) with both; for time
 transformed determinant is |I − ρW| / (1 − ρ), valid for row-standardised W only. That makes
 ρ, β and σ² consistent for fixed T (for unit effects it amounts to σ² × T/(T − 1)).
 
-ln|I − ρW| comes from the eigenvalues of W, shared with the impacts
-(:func:`spatialecon.regression.impacts._spectrum`). The variance is the inverse of the
+ln|I − ρW| comes from the package's log-determinant engine
+(:class:`spatialecon.regression.logdet.LogDet`, method ``"eigen"``: the eigenvalues of W,
+cached and shared with the impacts). The variance is the inverse of the
 analytical information matrix (Lee & Yu 2010, in the transformed space) for models with one
 of ρ and λ; for SAC, which has both, the observed information (numerical Hessian of the full
 log-likelihood).
@@ -34,7 +35,8 @@ from libpysal.weights import W
 from scipy import optimize, sparse
 
 from spatialecon.regression._common import EstimationWarning, RegressionError, _numerical_hessian
-from spatialecon.regression.impacts import _spectrum
+from spatialecon.regression.impacts import _scaling
+from spatialecon.regression.logdet import LogDet
 
 FixedEffects = Literal["unit", "time", "twoway"]
 Correction = Literal["lee-yu", "none"]
@@ -105,10 +107,10 @@ class _Likelihood:
         self.n = t_eff * n_units  # observations of the (transformed) likelihood
         self.minus_one = correction == "lee-yu" and timed  # the − ln(1 − ρ) term
         self.project = correction == "lee-yu" and timed  # traces on the range of J_N
-        omega = _spectrum(w)
-        real = np.real(omega)
-        self.omega = omega
-        self.bounds = (float(1 / real.min()), float(1 / real.max()))
+        # the package's one log-determinant engine, exact from the cached spectrum of W
+        self.engine = LogDet(Wm, "eigen", scaling=_scaling(w))
+        self.omega = self.engine.spectrum
+        self.bounds = self.engine.interval
         wy = _lag(Wm, y)
         wz = _lag(Wm, Z)
         self.y = _demean(y, effects).ravel()
@@ -119,7 +121,7 @@ class _Likelihood:
         self.WZ = _demean(wz, effects).reshape(-1, k)
 
     def logdet(self, a: float) -> float:
-        value = float(np.sum(np.log(1 - a * self.omega)).real)
+        value = self.engine(a)
         if self.minus_one:
             value -= math.log(1 - a)
         return self.t_ld * value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ class WeightsSummary:
     mean_neighbors: float
     min_neighbors: int
     max_neighbors: int
-    islands: tuple[int, ...]
+    islands: tuple[Hashable, ...]
     components: int
     symmetric: bool
     cardinalities: pd.Series

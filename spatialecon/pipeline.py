@@ -38,14 +38,16 @@ __all__ = ["DEFAULT_STUDIES", "OUTPUTS", "StudyRun", "load_indicators", "run_stu
 @contextmanager
 def _stage(run: StudyRun, name: str, echo: Callable[[str], None]) -> Iterator[None]:
     before = len(run.files)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     echo(f"[{run.study.name}] {name} …")
     yield
     seconds = time.perf_counter() - started
     run.timings[name] = seconds
     for path in run.files[before:]:
         echo(f"    wrote {path} ({path.stat().st_size / 1024:,.0f} KiB)")
-    echo(f"    {name}: {seconds:.1f} s")
+    # CPU time beside the wall time: on a shared machine only the first tells what the
+    # section costs (it counts every thread of this process, numba's and BLAS's too)
+    echo(f"    {name}: {seconds:.1f} s (CPU {time.process_time() - cpu:.1f} s)")
 
 
 def load_indicators(study: Study, run: StudyRun | None = None) -> gpd.GeoDataFrame:

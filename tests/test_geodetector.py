@@ -387,6 +387,8 @@ def test_chunk_moments_refuse_codes_outside_their_strata_and_mismatched_chunks()
                           gd.chunk_moments(y, [np.zeros(6, int)], [3])])
     with pytest.raises(gd.GeodetectorError, match="y has 6 rows"):
         gd.chunk_moments(y, [np.zeros(5, int)], [2])
+    with pytest.raises(gd.GeodetectorError, match="codes of x are not integers"):
+        gd.chunk_moments(y, [np.zeros(6)], [2], names=["x"])
 
 
 def test_interaction_types_follow_the_published_inequalities():

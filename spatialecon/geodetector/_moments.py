@@ -290,6 +290,13 @@ def chunk_moments(
     if len(codes) != k or len(offsets) != k or k == 0:
         raise GeodetectorError(f"{len(codes)} code array(s), {k} size(s) and {len(offsets)} "
                                "offset(s): give one of each per factor, at least one factor")
+    codes = [np.asarray(c) for c in codes]
+    floats = [str(name) for name, c in zip(names, codes, strict=True) if c.dtype.kind not in "iub"]
+    if floats:
+        raise GeodetectorError(
+            f"stratum codes of {', '.join(floats)} are not integers; encode the strata first "
+            "(e.g. Series.cat.codes of categoricals with fixed categories)"
+        )
     lengths = {len(c) for c in codes}
     if lengths != {len(y)}:
         raise GeodetectorError(f"y has {len(y)} rows but the codes have {sorted(lengths)}")

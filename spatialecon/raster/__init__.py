@@ -12,6 +12,9 @@ per file, behind these public names:
     them: exact coverage fractions (as exactextract) and cell centres (as GDAL/rasterstats).
 ``_reducers``
     Per-polygon moments merged over windows, weighted quantiles, majority.
+``_blocks``, ``_checks``
+    Blocks of polygons of bounded work and windows of rows fixed by the raster; the checks
+    that name bad zonal input (not polygons, invalid, without a value, repeated).
 ``zonal``
     :func:`zonal_stats` (exact coverage fractions or cell centres, in blocks of polygons and
     windows of rows) and :func:`zonal_stats_block`, the statistics of one block of polygons,

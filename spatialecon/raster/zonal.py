@@ -48,7 +48,6 @@ Blocks and windows
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -59,7 +58,14 @@ import shapely
 from affine import Affine
 from rasterio.windows import Window
 
-from spatialecon._labels import format_units
+from spatialecon.raster._blocks import _partition, _window_count, _windows
+from spatialecon.raster._checks import (
+    _check_polygons,
+    _check_valid,
+    _refuse_invalid,
+    _warn_duplicates,
+    _warn_no_value,
+)
 from spatialecon.raster._coverage import MIN_COVERAGE, _centre_cells, _coverage_cells
 from spatialecon.raster._io import (
     WINDOW_CELLS,
@@ -85,8 +91,6 @@ RULES: tuple[str, ...] = ("coverage", "centre")
 BLOCK_SIZE = 2**17
 # Windows of at most this many cells are read whole (and kept for the next blocks).
 _WHOLE_WINDOW = 2**20
-# Polygons named in a message before "…".
-_SHOWN = 8
 
 
 def zonal_stats(
@@ -360,14 +364,7 @@ class _Call:
 
     def block(self, src: Any, geoms: np.ndarray, labels: pd.Index) -> _Part:
         """Statistics of the polygons of one block."""
-        kinds = shapely.get_type_id(geoms)
-        other = ~np.isin(kinds, (-1, 3, 6)) & ~shapely.is_empty(geoms)
-        if other.any():
-            types = sorted({g.geom_type for g in geoms[other]})
-            raise RasterError(
-                f"zonal statistics need polygons; {int(other.sum())} geometries are of other "
-                f"types ({', '.join(types)}): {format_units(labels[other], _SHOWN)}. "
-                "Buffer points or lines first, or keep the polygonal parts of collections")
+        _check_polygons(geoms, labels)
         if self.validate:
             _check_valid(geoms, labels)
         height, width = self.shape
@@ -398,14 +395,7 @@ class _Call:
                              lambda mask, poly=poly: labels[poly[mask]])
             reducer.add(poly, weight, values, valid, k)
         if invalid:
-            bad = np.unique(np.concatenate(invalid))
-            raise RasterError(
-                f"{len(bad)} invalid polygon(s): a ring of zero area, or some cell comes out "
-                "covered less than 0 or more than once (self-intersecting rings, overlapping "
-                f"parts or holes outside their shell): {format_units(labels[bad], _SHOWN)}. "
-                "Repair them with "
-                "polygons.geometry.make_valid() (or shapely.make_valid), or pass validate=True "
-                "to have GEOS check every polygon")
+            _refuse_invalid(np.unique(np.concatenate(invalid)), labels)
         table = _assemble(self.names, self.percentiles, reducer, self.rule)
         reasons = _no_value(reducer, self.rule, self.shape, self.transform, geoms)
         return _Part(table, reducer.count, reducer.nodata, rings.area, reasons, rows)
@@ -503,121 +493,6 @@ def _series(polygons: Any) -> Any:
         raise RasterError("the polygons have no CRS; set one (gdf.set_crs(...)) so they can be "
                           "placed on the raster")
     return series
-
-
-def _partition(geoms: np.ndarray, block_size: int,
-               transform: Affine | None = None) -> list[np.ndarray]:
-    """Blocks of positions: bands by bounding-box centre, about ``block_size`` units of work
-    (vertices, plus the raster cells of each bounding box when ``transform`` is given)."""
-    n = len(geoms)
-    if not n:
-        return []
-    if int(block_size) != block_size or block_size < 1:
-        raise RasterError(f"block_size must be a positive integer, not {block_size!r}")
-    size = np.maximum(shapely.get_num_coordinates(geoms), 1).astype(np.float64)
-    bounds = shapely.bounds(geoms)
-    if transform is not None:
-        size += _bbox_cells(bounds, transform)
-    if size.sum() <= block_size:
-        return [np.arange(n)]
-    centre = 0.5 * (bounds[:, 1] + bounds[:, 3])      # NaN (empty geometries) sorts last
-    order = np.argsort(centre, kind="stable")
-    start = np.cumsum(size[order]) - size[order]
-    block = start // int(block_size)                  # a block starts every block_size
-    cut = np.flatnonzero(block[1:] != block[:-1]) + 1
-    return np.split(order, cut)
-
-
-def _bbox_cells(bounds: np.ndarray, transform: Affine) -> np.ndarray:
-    """Raster cells spanned by each bounding box (its corners through the inverse transform);
-    0 for empty geometries."""
-    x0, y0, x1, y1 = bounds.T
-    inv = ~transform
-    xs = np.array([x0, x0, x1, x1])
-    ys = np.array([y0, y1, y0, y1])
-    us = inv.a * xs + inv.b * ys + inv.c
-    vs = inv.d * xs + inv.e * ys + inv.f
-    with np.errstate(invalid="ignore"):
-        cells = ((np.ceil(us.max(axis=0)) - np.floor(us.min(axis=0)))
-                 * (np.ceil(vs.max(axis=0)) - np.floor(vs.min(axis=0))))
-    return np.nan_to_num(cells, nan=0.0)
-
-
-def _windows(rows: tuple[int, int] | None, step: int) -> list[tuple[int, int, int]]:
-    """(window number, first row, end row) of the fixed windows of ``step`` rows that meet
-    ``rows``, clipped to them."""
-    if rows is None:
-        return []
-    top, bottom = rows
-    return [(k, max(k * step, top), min((k + 1) * step, bottom))
-            for k in range(top // step, -(-bottom // step))]
-
-
-def _window_count(top: int | None, bottom: int | None, step: int) -> int:
-    return 0 if top is None else len(_windows((top, bottom), step))
-
-
-def _check_valid(geoms: np.ndarray, labels: pd.Index) -> None:
-    ok = shapely.is_valid(geoms) | shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if ok.all():
-        return
-    bad = np.flatnonzero(~ok)
-    reasons = shapely.is_valid_reason(geoms[bad[:3]])
-    detail = "; ".join(f"{labels[i]}: {why}" for i, why in zip(bad[:3], reasons, strict=True))
-    raise RasterError(
-        f"{len(bad)} invalid polygon(s): {format_units(labels[bad], limit=_SHOWN)} ({detail}). "
-        "Repair them with polygons.geometry.make_valid() (or shapely.make_valid)")
-
-
-def _warn_no_value(out: pd.DataFrame, rule: str) -> None:
-    no_value = out.attrs["no_value"]
-    if not no_value:
-        return
-    reasons = pd.Series(no_value).value_counts()
-    detail = "; ".join(f"{n} {reason}" for reason, n in reasons.items())
-    warnings.warn(
-        f"{len(no_value)} of {len(out)} polygons get no value ({detail}): "
-        f"{format_units(list(no_value), _SHOWN)}; see attrs['no_value']"
-        + (". rule='coverage' gives every polygon that overlaps a valid cell a value"
-           if rule == "centre" and "no cell centre inside" in reasons else "")
-        + (". Empty geometries: drop them (polygons[~polygons.is_empty]) or fix their source"
-           if "empty geometry" in reasons else ""),
-        UserWarning, stacklevel=3)
-
-
-def _warn_duplicates(index: pd.Index, geoms: np.ndarray) -> None:
-    """Repeated labels and repeated geometries: legal, but almost always a mistake upstream
-    (a table joined twice, a grid built twice)."""
-    repeated = index[index.duplicated()].unique()
-    if len(repeated):
-        warnings.warn(
-            f"{len(repeated)} index label(s) occur more than once: "
-            f"{format_units(repeated, limit=_SHOWN)}; each row gets its own statistics, but "
-            "the table cannot be joined back by label. Make the labels unique "
-            "(polygons.reset_index()) or drop the repeated rows", UserWarning, stacklevel=3)
-    n = len(geoms)
-    if n < 2:
-        return
-    # candidates by cheap keys (vertex count and bounds), confirmed with GEOS's exact equality
-    keys = pd.DataFrame(shapely.bounds(geoms)).assign(v=shapely.get_num_coordinates(geoms))
-    keys = keys[(keys["v"] > 0).to_numpy()]
-    candidate = keys.duplicated(keep=False)
-    if not candidate.any():
-        return
-    groups = keys[candidate.to_numpy()].groupby(list(keys.columns), sort=False).groups
-    repeats = []
-    for members in groups.values():
-        members = np.asarray(members)
-        first = members[0]
-        same = shapely.equals_exact(geoms[members[1:]], geoms[first], tolerance=0.0)
-        repeats += [(index[i], index[first]) for i in members[1:][same]]
-    if repeats:
-        shown = ", ".join(f"{a} = {b}" for a, b in repeats[:_SHOWN])
-        warnings.warn(
-            f"{len(repeats)} polygon(s) repeat the geometry of another: {shown}"
-            f"{' …' if len(repeats) > _SHOWN else ''}; each gets the same statistics. Drop the "
-            "repeats (polygons[~polygons.geometry.duplicated()]) if they are a mistake",
-            UserWarning, stacklevel=3)
 
 
 _CONVENTIONS = {

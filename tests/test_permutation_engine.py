@@ -231,7 +231,7 @@ def test_lisa_blocks_equal_the_whole_map_however_split(columbus):
     rw = _row(w.sparse)
     n = len(z)
     order = np.random.default_rng(0).permutation(n)
-    for split in (np.array_split(np.arange(n), 7), np.array_split(order, 3),
+    for split in (np.array_split(np.arange(n), 7), np.array_split(order, 3), [order],
                   [np.array([i]) for i in range(n)]):
         parts = [lisa_block(units, z, z, rw, seed=8, permutations=999) for units in split]
         units = np.concatenate(split)

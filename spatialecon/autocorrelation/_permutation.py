@@ -416,7 +416,8 @@ def _local_statistics(plan: _LocalPlan, units: np.ndarray, z_focal: np.ndarray,
     """Ii, lag and the permutation results of ``units`` under ``plan``."""
     units = np.ascontiguousarray(units, dtype=np.int64)
     m = len(units)
-    lag = np.asarray(sw[units] @ z_draw).ravel() if m < sw.shape[0] else sw @ z_draw
+    whole = m == sw.shape[0] and bool((units == np.arange(m)).all())
+    lag = sw @ z_draw if whole else np.asarray(sw[units] @ z_draw).ravel()
     c = scale * z_focal[units]
     ii = c * lag
     greater = np.empty(m, dtype=np.int64)

@@ -152,8 +152,9 @@ def local_moran(
     transform
         Applied to a copy of ``w`` (row-standardised by default).
     n_jobs
-        Processes for the permutation blocks (1: one core; -1: all cores). Results do not
-        depend on it.
+        Threads over the units (1: one core; -1: all cores); the numba kernel releases the
+        GIL. Results do not depend on it, nor on how the units are split into blocks (see
+        ``_permutation.lisa_block``).
     conventions
         ``"esda"`` (default): esda's ``calculate_significance`` conventions, a two-sided
         pseudo p-value unless ``alternative`` says otherwise. ``"geoda"``: GeoDa's LISA, so

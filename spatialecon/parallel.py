@@ -133,7 +133,8 @@ class ClusterError(RuntimeError):
 
 def map_blocks(func: Callable[..., T], blocks: Sequence[tuple], *,
                shared: dict[str, Any] | None = None, backend: Backend = "serial",
-               client: Any = None, what: str = "block") -> list[T]:
+               client: Any = None, what: str = "block", scatter_blocks: bool = False
+               ) -> list[T]:
     """``[func(*block, **shared) for block in blocks]`` in-process, or on a Dask cluster.
 
     The building block of every partitioned computation (LISA permutations by blocks of
@@ -142,9 +143,10 @@ def map_blocks(func: Callable[..., T], blocks: Sequence[tuple], *,
     the same on both backends.
 
     What is shipped: ``shared`` values (the data every task reads — the standardised values
-    and the CSR arrays of W, a raster path, the encoded strata) are scattered **once** to
-    every worker (``client.scatter(..., broadcast=True)``), not pickled into each task; each
-    task then carries only its block tuple (usually a pair of row bounds).
+    and the CSR arrays of W, a raster path) are scattered **once** to every worker
+    (``client.scatter(..., broadcast=True)``), not pickled into each task; each task then
+    carries only its block tuple (row bounds, or with ``scatter_blocks=True`` the block's own
+    data — chunks of rows — scattered to one worker each, so no worker holds all of them).
 
     Failure: when a worker dies, the scheduler re-runs its tasks elsewhere (a nanny restarts
     the worker), and the result is complete and identical; when a task's workers die more
@@ -166,6 +168,9 @@ def map_blocks(func: Callable[..., T], blocks: Sequence[tuple], *,
         default: the current client if one exists, else Dask's local threaded scheduler.
     what
         The name of a block in messages ("block of units", "chunk of rows").
+    scatter_blocks
+        Ship each block's tuple to the cluster ahead of its task (for blocks that hold data,
+        not bounds: large arguments do not belong in the task graph).
     """
     _check_backend(backend)
     shared = dict(shared or {})
@@ -177,7 +182,12 @@ def map_blocks(func: Callable[..., T], blocks: Sequence[tuple], *,
         tasks = [dask.delayed(func, pure=True)(*block, **shared) for block in blocks]
         return list(dask.compute(*tasks))
     scattered = {k: client.scatter(v, broadcast=True, hash=False) for k, v in shared.items()}
-    futures = [client.submit(func, *block, **scattered, pure=False) for block in blocks]
+    if scatter_blocks:
+        placed = client.scatter([tuple(block) for block in blocks], hash=False)
+        futures = [client.submit(_unpacked, func, block, **scattered, pure=False)
+                   for block in placed]
+    else:
+        futures = [client.submit(func, *block, **scattered, pure=False) for block in blocks]
     try:
         results = client.gather(futures, errors="raise")
     except Exception as err:  # KilledWorker, CommClosedError, the task's own error
@@ -199,6 +209,10 @@ def map_blocks(func: Callable[..., T], blocks: Sequence[tuple], *,
         raise ClusterError(f"the cluster returned {len(results)} results for {len(blocks)} "
                            f"{what}s")
     return results
+
+
+def _unpacked(func: Callable[..., T], block: tuple, **shared: Any) -> T:
+    return func(*block, **shared)
 
 
 def _current_client() -> Any:

@@ -134,3 +134,30 @@ def test_raster_detector_moments_on_a_process_cluster_equal_serial(cluster_clien
     for name in ("factor", "interaction", "ecological", "strata"):
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(remote, name),
                                       check_exact=True)
+
+
+def _detector_table(n: int = 12_000, seed: int = 2) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "a": rng.integers(0, 5, n), "b": pd.Categorical(rng.choice(list("pqrs"), n)),
+        "c": rng.integers(10, 13, n).astype(np.int16)})
+    frame["y"] = frame["a"] * 0.4 + (frame["b"] == "q") + rng.normal(size=n)
+    return frame
+
+
+def test_geodetector_chunks_on_a_process_cluster_equal_serial(cluster_client):
+    from spatialecon.geodetector import geodetector
+
+    frame = _detector_table()
+    kwargs = {"detectors": ("factor", "interaction", "ecological"), "chunk_rows": 2_500}
+    serial = geodetector(frame, "y", ["a", "b", "c"], **kwargs)
+    remote = geodetector(frame, "y", ["a", "b", "c"], backend="dask", client=cluster_client,
+                         **kwargs)
+    for name in ("factor", "interaction", "ecological"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(remote, name),
+                                      check_exact=True)
+    assert remote.conventions["backend"] == "dask"
+    # five chunks merged give the one-pass q (the reference) to rounding
+    one_pass = geodetector(frame, "y", ["a", "b", "c"], detectors=("factor",))
+    np.testing.assert_allclose(serial.factor["q"], one_pass.factor["q"], rtol=0, atol=1e-12)
+    assert one_pass.factor.loc[one_pass.factor["factor"] == "a", "q"].item() > 0.1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from spatialecon.geodetector._input import (
     _prepare,
     check_conventions,
 )
-from spatialecon.geodetector._moments import moments_of
+from spatialecon.geodetector._moments import CHUNK_ROWS, moments_of
 from spatialecon.geodetector.discretise import _discretize
 from spatialecon.geodetector.ecological import EcologicalRule, ecological_rows
 from spatialecon.geodetector.factor import factor_table
@@ -29,6 +29,7 @@ from spatialecon.geodetector.optimal import optimal_discretization
 from spatialecon.geodetector.risk import RiskTest, _risk
 
 DETECTORS = ("factor", "interaction", "risk", "ecological")
+Backend = Literal["serial", "dask"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,9 @@ def geodetector(
     ecological_rule: EcologicalRule = "unordered",
     risk_test: RiskTest = "welch",
     tol: float = 1e-10,
+    chunk_rows: int = CHUNK_ROWS,
+    backend: Backend = "serial",
+    client: Any = None,
 ) -> GeodetectorResult:
     """Run the detectors on a data frame, optionally per group (region, year …).
 
@@ -127,6 +131,15 @@ def geodetector(
         Any of ``"factor"``, ``"interaction"``, ``"risk"``, ``"ecological"``.
     variance, singletons, missing, alpha, ecological_rule, risk_test, tol
         See the detectors; they apply to every group.
+    chunk_rows
+        The factor and interaction detectors' sufficient statistics are computed per chunk of
+        this many rows and merged (:func:`merge_moments`); one chunk up to 4,194,304 rows.
+    backend, client
+        ``"dask"`` computes the chunks as tasks on a ``distributed`` cluster (``client``, or
+        the current one): each chunk of encoded rows is shipped to one worker, the small
+        moment tables come back and are merged here. Same chunks, same numbers as
+        ``"serial"`` (see :func:`spatialecon.parallel.map_blocks`). Discretisation and the
+        risk detector run in-process.
 
     Returns
     -------
@@ -186,7 +199,9 @@ def geodetector(
                     "q_search": q_search}]), key)
             _run_detectors(frame, y, names, detectors, key, add, variance=variance,
                            singletons=singletons, missing=missing, alpha=alpha,
-                           ecological_rule=ecological_rule, risk_test=risk_test, tol=tol)
+                           ecological_rule=ecological_rule, risk_test=risk_test, tol=tol,
+                           chunks={"chunk_rows": chunk_rows, "backend": backend,
+                                   "client": client})
         except GeodetectorError as err:
             raise GeodetectorError(f"{err}{where}") from err
 
@@ -195,7 +210,8 @@ def geodetector(
 
     conventions = {"variance": variance, "singletons": singletons, "missing": missing,
                    "alpha": alpha, "ecological_rule": ecological_rule, "risk_test": risk_test,
-                   "tol": tol, "y": y, "by": group_columns, "overall": overall}
+                   "tol": tol, "y": y, "by": group_columns, "overall": overall,
+                   "chunk_rows": chunk_rows, "backend": backend}
     out = GeodetectorResult(
         combine("factor"), combine("interaction"), combine("risk_means"), combine("risk_tests"),
         combine("ecological"), combine("discretization"), combine("search"), group_columns,
@@ -209,12 +225,13 @@ def geodetector(
 def _run_detectors(frame: pd.DataFrame, y: Hashable, names: list[Hashable],
                    detectors: Sequence[str], key: tuple, add, *, variance: Variance,
                    singletons: Singletons, missing: Missing, alpha: float,
-                   ecological_rule: EcologicalRule, risk_test: RiskTest, tol: float) -> None:
+                   ecological_rule: EcologicalRule, risk_test: RiskTest, tol: float,
+                   chunks: dict) -> None:
     """All requested detectors on one group, sharing one encoding and one table."""
     check_conventions(variance, singletons)
     data = _prepare(frame, y, names, missing)
     pairs = "interaction" in detectors and len(names) > 1
-    moments = moments_of(data, pairs=pairs)
+    moments = moments_of(data, pairs=pairs, **chunks)
     _check_strata(data, [moments.single(i).n for i in range(len(data.names))])
     factor = factor_table(moments, data.names, variance=variance, singletons=singletons)
     if "factor" in detectors:

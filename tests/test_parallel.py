@@ -11,10 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from affine import Affine
 
 from spatialecon import parallel
 
 distributed = pytest.importorskip("distributed", reason="the optional dask extra")
+TRANSFORM = Affine(0.1, 0.0, 100.0, 0.0, -0.1, 40.0)  # 0.1° cells from 100° E, 40° N
 
 
 def test_without_a_client_dask_runs_threads_with_the_same_result():
@@ -104,11 +106,10 @@ def test_a_task_that_keeps_killing_workers_fails_clearly(cluster_client):
 
 def _write_tif(path: Path, array: np.ndarray) -> str:
     import rasterio
-    from affine import Affine
 
     with rasterio.open(path, "w", driver="GTiff", height=array.shape[0],
                        width=array.shape[1], count=1, dtype=array.dtype, crs="EPSG:4326",
-                       transform=Affine(0.1, 0.0, 100.0, 0.0, -0.1, 40.0)) as dst:
+                       transform=TRANSFORM) as dst:
         dst.write(array, 1)
     return str(path)
 
@@ -161,3 +162,43 @@ def test_geodetector_chunks_on_a_process_cluster_equal_serial(cluster_client):
     one_pass = geodetector(frame, "y", ["a", "b", "c"], detectors=("factor",))
     np.testing.assert_allclose(serial.factor["q"], one_pass.factor["q"], rtol=0, atol=1e-12)
     assert one_pass.factor.loc[one_pass.factor["factor"] == "a", "q"].item() > 0.1
+
+
+def test_zonal_blocks_on_a_process_cluster_equal_serial(cluster_client, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    from spatialecon import raster
+
+    rng = np.random.default_rng(9)
+    values = rng.normal(size=(90, 120)).astype(np.float32)
+    values[:5, :5] = np.nan
+    path = _write_tif(tmp_path / "field.tif", values)  # 100–112° E, 31–40° N, 0.1° cells
+    # 600 irregular quadrilaterals over (and partly beyond) the raster
+    x0, y0 = np.meshgrid(np.linspace(99.9, 111.5, 30), np.linspace(31.1, 39.6, 20))
+    x0, y0 = x0.ravel(), y0.ravel()
+    jitter = rng.uniform(0.05, 0.3, size=(len(x0), 2))
+    cells = shapely.box(x0, y0, x0 + 0.35 + jitter[:, 0], y0 + 0.4 + jitter[:, 1])
+    polygons = gpd.GeoDataFrame({"unit": np.arange(len(x0))}, geometry=cells,
+                                crs="EPSG:4326").set_index("unit")
+    kwargs = {"stats": ["mean", "std", "p90", "majority", "count"], "block_size": 2_000,
+              "warn": False}
+    serial = raster.zonal_stats(path, polygons, **kwargs)
+    remote = raster.zonal_stats(path, polygons, backend="dask", client=cluster_client,
+                                **kwargs)
+    assert len(raster.zonal_blocks(polygons, 2_000, raster=path)) > 3
+    pd.testing.assert_frame_equal(serial, remote, check_exact=True)
+    assert {k: v for k, v in serial.attrs.items() if k != "backend"} == \
+        {k: v for k, v in remote.attrs.items() if k != "backend"}
+    assert remote.attrs["backend"] == "dask"
+    # an independent check of one polygon: the mean of the cells whose centres it contains
+    one = raster.zonal_stats(path, polygons.iloc[[100]], ["mean"], rule="centre", warn=False)
+    xmin, ymin, xmax, ymax = polygons.geometry.iloc[100].bounds
+    cols = np.arange(120)
+    rows = np.arange(90)
+    cx, cy = 100.0 + 0.1 * (cols + 0.5), 40.0 - 0.1 * (rows + 0.5)
+    inside = values[np.ix_((cy > ymin) & (cy < ymax), (cx > xmin) & (cx < xmax))]
+    np.testing.assert_allclose(one["mean"].item(), np.nanmean(inside), rtol=1e-6)
+    with pytest.raises(raster.RasterError, match="path or GDAL URI"):
+        raster.zonal_stats(raster.from_array(values, TRANSFORM, "EPSG:4326"), polygons,
+                           backend="dask", client=cluster_client)

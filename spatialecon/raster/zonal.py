@@ -106,6 +106,8 @@ def zonal_stats(
     block_size: int = BLOCK_SIZE,
     validate: bool = False,
     warn: bool = True,
+    backend: Literal["serial", "dask"] = "serial",
+    client: Any = None,
 ) -> pd.DataFrame:
     """Statistics of the raster cells in each polygon.
 
@@ -148,6 +150,13 @@ def zonal_stats(
         Warn about polygons that get no value (outside the raster, only nodata cells, no cell
         centre, empty geometry; they are listed in ``attrs["no_value"]`` either way), about
         repeated index labels and about repeated geometries.
+    backend, client
+        ``"dask"`` computes the blocks of :func:`zonal_blocks` as tasks on a ``distributed``
+        cluster (``client``, or the current one; :func:`spatialecon.parallel.map_blocks`):
+        each task gets its block's geometries and opens the raster itself, so ``raster``
+        must be a path or GDAL URI every worker can open (``/vsis3/...``, a shared disk).
+        The table is the in-process one exactly: a polygon's statistics depend only on the
+        polygon and the raster.
 
     Returns
     -------
@@ -183,8 +192,15 @@ def zonal_stats(
     >>> dem = china_dem()
     >>> table = zonal_stats(dem, boundaries("county"), ["mean", "min", "max"])  # doctest: +SKIP
     """
-    out, geoms = _run(raster, polygons, stats, rule, band, nodata, crs, max_cells,
-                      block_size, validate)
+    if backend == "serial":
+        out, geoms = _run(raster, polygons, stats, rule, band, nodata, crs, max_cells,
+                          block_size, validate)
+    else:
+        out = _run_on_cluster(raster, polygons, stats, backend, client, rule=rule, band=band,
+                              nodata=nodata, crs=crs, max_cells=max_cells,
+                              block_size=block_size, validate=validate)
+        geoms = np.asarray(_series(polygons).to_numpy(), dtype=object)
+    out.attrs["backend"] = backend
     if warn:
         _warn_no_value(out, out.attrs["rule"])
         _warn_duplicates(polygons.index, geoms)
@@ -485,6 +501,37 @@ def _run(raster: Any, polygons: Any, stats: Any, rule: str, band: int, nodata: A
     positions = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.intp)
     order = np.argsort(positions, kind="stable")
     return call.finish(parts, polygons.index, source, order), geoms
+
+
+def _zonal_task(polygons: Any, *, raster: str, stats: Any, **options: Any) -> pd.DataFrame:
+    return zonal_stats_block(raster, polygons, stats, **options)
+
+
+def _run_on_cluster(raster: Any, polygons: Any, stats: Any, backend: str, client: Any,
+                    **options: Any) -> pd.DataFrame:
+    """The blocks of :func:`zonal_blocks` as cluster tasks, combined in the polygons' order."""
+    import os
+
+    from spatialecon.parallel import map_blocks
+
+    if not isinstance(raster, (str, os.PathLike)):
+        raise RasterError(
+            "backend='dask' needs the raster as a path or GDAL URI that every worker can open "
+            f"(a shared disk, /vsis3/…), not {type(raster).__name__}; an in-memory dataset "
+            "(from_array) exists in one process only")
+    series = _series(polygons)
+    parts = zonal_blocks(series, options["block_size"], raster=raster)
+    if not parts:  # no polygons: the in-process path says what it says
+        return _run(raster, polygons, stats, **options)[0]
+    tables = map_blocks(_zonal_task, [(series.iloc[rows],) for rows in parts],
+                        shared={"raster": os.fspath(raster), "stats": stats, **options},
+                        backend=backend, client=client, what="block of polygons",
+                        scatter_blocks=True)
+    combined = combine_zonal_blocks(tables)
+    order = np.argsort(np.concatenate(parts), kind="stable")
+    out = combined.iloc[order]
+    out.attrs = dict(combined.attrs)
+    return out
 
 
 def _series(polygons: Any) -> Any:

@@ -94,6 +94,13 @@ def _compound(coords: np.ndarray, counts: np.ndarray, groups: np.ndarray,
     return paths, np.asarray(owners, dtype=np.int64)
 
 
+def _add(ax: Axes, collection: PathCollection) -> None:
+    # The map's frame sets the limits and clips the units: they neither autoscale the axes
+    # nor take part in a constrained layout, which would otherwise measure every vertex.
+    collection.set_in_layout(False)
+    ax.add_collection(collection, autolim=False)
+
+
 def fill_polygons(ax: Axes, geoms: np.ndarray, groups: np.ndarray, colors: Sequence,
                   *, hatch: str | None = None, zorder: float = 1.0) -> PathCollection | None:
     """Fill ``geoms`` (polygons, multipolygons) with ``colors[groups[i]]``, no borders.
@@ -108,7 +115,7 @@ def fill_polygons(ax: Axes, geoms: np.ndarray, groups: np.ndarray, colors: Seque
     faces = [colors[g] for g in path_groups]
     collection = PathCollection(paths, facecolors=faces, edgecolors="none", linewidths=0,
                                 hatch=hatch, zorder=zorder, transform=ax.transData)
-    ax.add_collection(collection, autolim=False)
+    _add(ax, collection)
     return collection
 
 
@@ -127,7 +134,7 @@ def stroke_paths(ax: Axes, paths: list[Path], *, color: str, linewidth: float,
         return None
     collection = PathCollection(paths, facecolors="none", edgecolors=color,
                                 linewidths=linewidth, zorder=zorder, transform=ax.transData)
-    ax.add_collection(collection, autolim=False)
+    _add(ax, collection)
     return collection
 
 

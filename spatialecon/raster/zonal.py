@@ -200,7 +200,8 @@ def zonal_stats(
                               nodata=nodata, crs=crs, max_cells=max_cells,
                               block_size=block_size, validate=validate)
         geoms = np.asarray(_series(polygons).to_numpy(), dtype=object)
-    out.attrs["backend"] = backend
+    if backend != "serial":  # the in-process attrs stay those of combine_zonal_blocks
+        out.attrs["backend"] = backend
     if warn:
         _warn_no_value(out, out.attrs["rule"])
         _warn_duplicates(polygons.index, geoms)

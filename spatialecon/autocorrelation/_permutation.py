@@ -132,7 +132,8 @@ def _shuffle(y, v, c, state):  # pragma: no cover - numba
     return _fisher_yates(v, c, 0, len(y), state)
 
 
-_BATCH = 8  # draws per pass over W: its indices and weights are read once for all of them
+_BATCH = 8  # draws per pass over W (its indices and weights read once for all); the
+# accumulators of _forms_kernel are written out for exactly 8
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -148,7 +149,6 @@ def _forms_kernel(y, indptr, indices, data, a, b, key, first, out, quadratic, re
     n = len(y)
     batch = np.empty((_BATCH, n))
     side = np.empty((n if quadratic else 0, _BATCH))
-    acc = np.empty(_BATCH)
     q = np.empty(_BATCH)
     use_a = len(a) > 0
     use_b = len(b) > 0
@@ -188,16 +188,31 @@ def _forms_kernel(y, indptr, indices, data, a, b, key, first, out, quadratic, re
         for i in range(n):
             for c in range(_BATCH):
                 side[i, c] = batch[c, i]
-        q[:] = 0.0
+        # eight scalar accumulators (written out: numba keeps them in registers, which it
+        # does not do for a small array)
+        q0 = q1 = q2 = q3 = q4 = q5 = q6 = q7 = 0.0
         for i in range(n):
-            acc[:] = 0.0
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
             for jj in range(indptr[i], indptr[i + 1]):
                 wij = data[jj]
                 j = indices[jj]
-                for c in range(_BATCH):
-                    acc[c] += wij * side[j, c]
-            for c in range(_BATCH):
-                q[c] += side[i, c] * acc[c]
+                a0 += wij * side[j, 0]
+                a1 += wij * side[j, 1]
+                a2 += wij * side[j, 2]
+                a3 += wij * side[j, 3]
+                a4 += wij * side[j, 4]
+                a5 += wij * side[j, 5]
+                a6 += wij * side[j, 6]
+                a7 += wij * side[j, 7]
+            q0 += side[i, 0] * a0
+            q1 += side[i, 1] * a1
+            q2 += side[i, 2] * a2
+            q3 += side[i, 3] * a3
+            q4 += side[i, 4] * a4
+            q5 += side[i, 5] * a5
+            q6 += side[i, 6] * a6
+            q7 += side[i, 7] * a7
+        q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7] = q0, q1, q2, q3, q4, q5, q6, q7
         for c in range(size):
             out[start + c, 0] = q[c]
 

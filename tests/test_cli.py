@@ -120,3 +120,36 @@ def test_match_and_studies_commands(capsys):
     listed = capsys.readouterr().out
     assert all(name in listed for name in ("urbanisation", "urban_rural", "resilience",
                                            "finpoverty", "counties"))
+
+
+def _fake_run(study: str) -> list:
+    """Records which process ran the study (a file named after it and the process id)."""
+    import os
+    from pathlib import Path
+
+    path = Path(f"ran-{study}-{os.getpid()}")
+    path.write_text(study)
+    return [str(path)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_maps_runs_each_builtin_study_once_in_its_own_process(monkeypatch, tmp_path, capsys,
+                                                              jobs):
+    import os
+
+    import spatialecon.cli as cli
+    from spatialecon.pipeline import DEFAULT_STUDIES
+
+    monkeypatch.chdir(tmp_path)  # the listing goes to ./outputs/index.html
+    monkeypatch.setattr(cli, "_run_files", _fake_run)  # forked children see the patch
+    assert main(["maps", "--jobs", str(jobs)]) == 0
+    said = capsys.readouterr().out
+    assert f"done: {len(DEFAULT_STUDIES)} file(s)" in said
+    assert (tmp_path / "outputs" / "index.html").is_file()
+    ran = sorted(p.name.split("-")[1:] for p in tmp_path.glob("ran-*"))
+    assert sorted(study for study, _ in ran) == sorted(DEFAULT_STUDIES)
+    pids = {int(pid) for _, pid in ran}
+    if jobs == 1:
+        assert pids == {os.getpid()}
+    else:
+        assert "2 at a time" in said and os.getpid() not in pids

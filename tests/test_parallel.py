@@ -202,3 +202,29 @@ def test_zonal_blocks_on_a_process_cluster_equal_serial(cluster_client, tmp_path
     with pytest.raises(raster.RasterError, match="path or GDAL URI"):
         raster.zonal_stats(raster.from_array(values, TRANSFORM, "EPSG:4326"), polygons,
                            backend="dask", client=cluster_client)
+
+
+def test_lisa_blocks_on_a_process_cluster_equal_serial(cluster_client):
+    from spatialecon.autocorrelation import AutocorrelationError, local_moran
+    from spatialecon.weights import w_from_pairs
+
+    side = 60  # a rook lattice of 3,600 units, one unit cut off from the rest
+    k = np.arange(side * side)
+    right = k[(k % side) < side - 1]
+    down = k[k < side * (side - 1)]
+    i = np.concatenate([right, down])
+    j = np.concatenate([right + 1, down + side])
+    keep = (i != 0) & (j != 0)
+    w = w_from_pairs(i[keep], j[keep], (k + 1000).tolist(), meta={"kind": "lattice"})
+    rng = np.random.default_rng(4)
+    field = rng.normal(size=side * side)
+    smooth = (field + np.roll(field, 1) + np.roll(field, side)) / 3
+    data = pd.DataFrame({"v": smooth}, index=pd.Index(k + 1000, name="adcode"))
+    serial = local_moran(data, "v", w, permutations=199, seed=11)
+    remote = local_moran(data, "v", w, permutations=199, seed=11, backend="dask",
+                         client=cluster_client, block_units=500)  # 8 blocks
+    pd.testing.assert_frame_equal(serial, remote, check_exact=True)
+    assert remote.loc[1000, "cluster"] == "neighbourless"
+    assert (remote["p_sim"] <= 0.05).sum() > 100  # a smoothed field has clusters
+    with pytest.raises(AutocorrelationError, match="integer seed"):
+        local_moran(data, "v", w, permutations=99, backend="dask", client=cluster_client)

@@ -6,6 +6,7 @@ and the Getis–Ord Gi / Gi* hot spots (normal inference)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -23,7 +24,7 @@ from spatialecon.autocorrelation._common import (
     _prepared,
     _vectors,
 )
-from spatialecon.autocorrelation._permutation import local_permutation_test
+from spatialecon.autocorrelation._permutation import lisa_block, local_permutation_test
 from spatialecon.autocorrelation._significance import _check_alternative, adjust_p, normal_p
 from spatialecon.validation import check_count, check_probability
 
@@ -99,14 +100,41 @@ def _cardinalities(sw: sparse.csr_matrix) -> np.ndarray:
     return np.diff(sw.tocsr().indptr)
 
 
+# Units per task of a cluster run: 2**16 units × 999 permutations is ~0.2 s of work, large
+# enough to outweigh a task's scheduling (~1 ms) and small enough to balance 1M units.
+BLOCK_UNITS = 2**16
+
+
 def _lisa(z_focal: np.ndarray, z_draw: np.ndarray, sw: sparse.csr_matrix, permutations: int,
-          alternative: Alternative, seed: int | None, n_jobs: int
+          alternative: Alternative, seed: int | None, n_jobs: int, backend: str = "serial",
+          client: object = None, block_units: int = BLOCK_UNITS,
           ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
-    """Lag, Ii (esda's scaling) and the permutation results of a (bivariate) local Moran."""
+    """Lag, Ii (esda's scaling) and the permutation results of a (bivariate) local Moran, in
+    one call or as blocks of units on a Dask cluster (:func:`_permutation.lisa_block`: a
+    unit's draws do not depend on its block, so both give the same numbers)."""
     if not permutations:
         lag = sw @ z_draw
         return lag, {"Ii": (len(z_focal) - 1) / (z_focal @ z_focal) * z_focal * lag}, None
-    sim = local_permutation_test(z_focal, z_draw, sw, permutations, alternative, seed, n_jobs)
+    if backend == "serial":
+        sim = local_permutation_test(z_focal, z_draw, sw, permutations, alternative, seed,
+                                     n_jobs)
+    else:
+        from spatialecon.parallel import map_blocks
+
+        if seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise AutocorrelationError(
+                f"backend={backend!r} needs an integer seed (got {seed!r}): every block of "
+                "units must draw the same orderings; pass e.g. seed=0")
+        size = check_count(block_units, "block_units", minimum=1)
+        n = len(z_draw)
+        blocks = [(np.arange(a, min(a + size, n)),) for a in range(0, n, size)]
+        # z and the CSR arrays go once to every worker; a task carries its unit numbers
+        parts = map_blocks(lisa_block, blocks,
+                           shared={"z_focal": z_focal, "z_draw": z_draw, "sw": sw,
+                                   "seed": int(seed), "permutations": permutations,
+                                   "alternative": alternative},
+                           backend=backend, client=client, what="block of units")
+        sim = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
     lag = sim.pop("lag")
     return lag, sim, sim["p_sim"]
 
@@ -124,6 +152,9 @@ def local_moran(
     transform: str | None = "row",
     n_jobs: int = 1,
     conventions: Conventions = "esda",
+    backend: Literal["serial", "dask"] = "serial",
+    client: object = None,
+    block_units: int = BLOCK_UNITS,
 ) -> pd.DataFrame:
     """Local Moran's I (LISA) with conditional permutation inference and cluster labels.
 
@@ -167,6 +198,12 @@ def local_moran(
         agree with GeoDa's up to Monte Carlo error (about ±0.014 at p = 0.05 with 999
         permutations) and the bias of GeoDa's sampler (see the module notes); clusters agree
         wherever p is not close to ``alpha``.
+    backend, client, block_units
+        ``"dask"`` runs the permutations as one task per ``block_units`` units on a
+        ``distributed`` cluster (``client``, or the current one; see
+        :func:`spatialecon.parallel.map_blocks`): z and the CSR arrays of W are scattered once
+        to every worker, each task returns its units' statistics. Needs an integer ``seed``;
+        the table equals the in-process one for that seed exactly.
 
     Returns
     -------
@@ -184,7 +221,8 @@ def local_moran(
     prepared = _prepared(sub_w, transform)
     sw = prepared.sw
     z = (y - y.mean()) / y.std()
-    lag, values, p = _lisa(z, z, sw, permutations, alternative, seed, n_jobs)
+    lag, values, p = _lisa(z, z, sw, permutations, alternative, seed, n_jobs, backend, client,
+                           block_units)
     values = {"y": y, "z": z, "lag": lag, **values}
     frame = _local_frame(prepared.ids, z, lag, values, _cardinalities(sw), p, alpha,
                          adjust, conventions)

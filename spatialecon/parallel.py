@@ -1,17 +1,28 @@
-"""Beyond one machine: an optional Dask backend for the two embarrassingly parallel workloads.
+"""Beyond one machine: an optional Dask backend for the partitioned workloads.
 
-1. **Sufficient statistics over chunked rasters** —
-   :func:`spatialecon.raster.raster_geodetector` with ``backend="dask"``: every window of rows
-   becomes a task returning per-stratum count / sum / sum-of-squares tables (map), and the
-   tables are summed pairwise in a tree (reduce).
-2. **Permutation inference across variable-years** — :func:`moran_panel`: one task per
-   (variable, year), each a global or local Moran with its own seed.
+Every entry point below runs in-process by default (``backend="serial"``) and on a
+``dask.distributed`` cluster with ``backend="dask"``, with identical results — the same blocks
+combined in the same order, every random draw keyed by the seed and the unit or task, never by
+the worker or the order tasks run in:
 
-Both run in-process by default (``backend="serial"``). Results are identical on both
-backends, bit for bit: the serial path reduces with the same binary tree (:func:`tree_reduce`)
-as the Dask graph, so floating-point sums are added in the same order, and every permutation
-task draws from a seed derived from ``(seed, variable, year)`` (:func:`task_seed`), not from
-the order in which tasks happen to run.
+1. **LISA permutations by blocks of units** — :func:`spatialecon.autocorrelation.local_moran`
+   (``block_units``): z and the CSR arrays of W are scattered once to every worker; each task
+   is a range of unit numbers and returns their statistics.
+2. **Zonal statistics by blocks of polygons** — :func:`spatialecon.raster.zonal_stats`: each
+   task ships one spatially compact block's geometries and opens the raster by path.
+3. **Geodetector moments by chunks of rows** — :func:`spatialecon.geodetector.geodetector`
+   (``chunk_rows``): each chunk of encoded rows goes to one worker; the per-stratum moment
+   tables come back and are merged.
+4. **Raster geodetector over windows** — :func:`spatialecon.raster.raster_geodetector`: a
+   window of rows per task, tables summed in a fixed binary tree (:func:`tree_reduce`).
+5. **Moran for many variable-years** — :func:`moran_panel`: one task per (variable, year),
+   each with the seed :func:`task_seed` derives from the base seed and its key.
+
+:func:`map_blocks` (1–3) and :func:`map_reduce` (4) are the two building blocks. A worker that
+dies mid-run has its tasks re-run elsewhere (its nanny restarts it), and the result is complete;
+when the scheduler gives up (a task's workers died ``distributed.scheduler.allowed-failures``
+times, or every worker holding its input died), the run ends in :class:`ClusterError` naming
+the block — a partial result is never returned.
 
 Dask is an optional extra (``pip install "spatialecon[dask]"``, i.e. ``dask[distributed]``);
 nothing here imports it unless ``backend="dask"`` is asked for.
@@ -23,6 +34,10 @@ each machine, or a ``dask_jobqueue.SLURMCluster``/``dask_kubernetes`` cluster), 
 
     from distributed import Client
     client = Client("tcp://scheduler-host:8786")      # or Client(cluster)
+    local_moran(grid, "ntl", w, permutations=999, seed=0, backend="dask", client=client)
+    zonal_stats("/shared/pop_1km.tif", townships, ["mean", "sum"], backend="dask",
+                client=client)
+    geodetector(cells, "ndvi", factors, backend="dask", client=client, chunk_rows=2**22)
     raster_geodetector("/shared/ndvi.tif", {"landuse": "/shared/lu.tif"},
                        backend="dask", client=client)
     moran_panel(panel, w, backend="dask", client=client)
@@ -31,9 +46,15 @@ Without ``client=`` the current default client (the last ``Client`` created) is 
 Dask's local threaded scheduler. Workers need spatialecon installed in the same version,
 and rasters at paths (or GDAL URIs such as ``/vsis3/bucket/key.tif``) that every worker can
 open: datasets made with :func:`spatialecon.raster.from_array` live in ``/vsimem/`` of one
-process and work only with ``LocalCluster(processes=False)``. Windows of ``max_cells`` cells
-are the unit of work: make them large enough (10⁶–10⁷ cells) that a task outweighs its
-scheduling (~1 ms).
+process and work only with ``LocalCluster(processes=False)`` (zonal statistics refuse them).
+Make tasks large enough that each outweighs its scheduling (~1 ms): 10⁶–10⁷ raster cells per
+window, 2¹⁶ units per LISA block (the default), millions of rows per detector chunk.
+
+What is shipped: for LISA the standardised values and W's CSR arrays (~12 bytes per link:
+~100 MB for 1M grid cells) once to each worker; for zonal statistics each block's geometries;
+for the detector each chunk's y and stratum codes; results are small tables. On one 2-core
+machine the cluster can only add this shipping and the scheduling (``make bench`` →
+``bench_dask`` measures it); its use is more cores and memory than one machine has.
 """
 
 from __future__ import annotations

@@ -228,7 +228,9 @@ CASES = [
         GRID.assign(geometry=GRID.geometry.where(GRID.index != 120000, shapely.Polygon()))),
          "unit1 (120000)", warns=True),
     Case("contiguity", "a self-intersecting (bow-tie) cell", lambda _: contiguity(
-        _bowtie_grid()), "unit5 (160000): Self-intersection"),
+        _bowtie_grid()), "unit5 (160000): Self-intersection", warns=True),
+    Case("contiguity", "a bow-tie cell, strict=True", lambda _: contiguity(
+        _bowtie_grid(), strict=True), "unit5 (160000): Self-intersection"),
     Case("contiguity", "a bow-tie cell, make_valid=True", lambda _: contiguity(
         _bowtie_grid(), make_valid=True), "unit5 (160000)", warns=True),
     Case("contiguity", "the same cell under two codes", lambda _: contiguity(

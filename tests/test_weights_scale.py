@@ -271,9 +271,16 @@ def test_invalid_cells_are_named_and_repaired_on_request():
     for code in bad:
         x, y = gdf.geometry[code].bounds[:2]
         gdf.loc[code, "geometry"] = _bowtie(x, y)
+    # kept as drawn by default: named in one warning, listed in meta, links from the vertices
+    with pytest.warns(GeometryWarning, match=r"2 unit\(s\) have an invalid polygon: cell7 \(") \
+            as said:
+        kept = contiguity(gdf)
+    text = str(said[0].message)
+    assert "Self-intersection" in text and "make_valid=True" in text and "strict=True" in text
+    assert kept.meta["invalid_units"] == list(bad) and "kept as drawn" in kept.meta["validity"]
+    assert _link_set(kept) == _link_set(_ordinary(gdf))
     with pytest.raises(WeightsError, match=r"2 unit\(s\) have an invalid polygon: cell7 \(") as e:
-        contiguity(gdf)
-    assert "Self-intersection" in str(e.value) and "make_valid=True" in str(e.value)
+        contiguity(gdf, strict=True)
     assert e.value.units == list(bad)
     original = gdf.geometry.copy()
     with pytest.warns(GeometryWarning, match=r"2 invalid polygon\(s\) repaired"):

@@ -107,6 +107,18 @@ def invalid_error(gdf: gpd.GeoDataFrame, positions: np.ndarray) -> WeightsError:
         "the vertices as they are", codes)
 
 
+def invalid_warning(gdf: gpd.GeoDataFrame, positions: np.ndarray) -> None:
+    """Invalid polygons kept as drawn: named (GEOS's reason for the first few) with the fixes.
+    Neighbours come from shared vertices, which do not need valid polygons, so they are not
+    refused unless ``strict=True``."""
+    error = invalid_error(gdf, positions)
+    shown = str(error).split(". Repair")[0]
+    warnings.warn(f"{shown}. Their neighbours are taken from their vertices as drawn (see "
+                  "w.meta['invalid_units']); repair a copy with make_valid=True, repair the "
+                  "layer (gdf.make_valid()), or pass strict=True to refuse such polygons",
+                  GeometryWarning, stacklevel=3)
+
+
 def made_valid(geoms: np.ndarray, positions: np.ndarray) -> np.ndarray:
     """A copy of ``geoms`` with the polygons at ``positions`` repaired by ``shapely.make_valid``,
     keeping their polygonal parts (a bow-tie becomes two triangles; the slivers and spikes

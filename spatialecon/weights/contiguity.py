@@ -26,6 +26,7 @@ from spatialecon.weights._geometry import (
     duplicate_pairs,
     invalid_error,
     invalid_positions,
+    invalid_warning,
     made_valid,
     nonfinite_error,
     warn_made_valid,
@@ -100,12 +101,15 @@ def contiguity(
     transform
         ``None`` keeps binary weights; ``"row"``, ``"binary"``, ``"global"``, ``"variance"``.
     strict
-        Refuse units with an empty or missing geometry (default: warn; they stay isolated).
+        Refuse units with an empty or missing geometry, and invalid polygons (default: warn;
+        empty units stay isolated, invalid ones keep the neighbours their vertices give).
     validate
-        Check every polygon with GEOS ``is_valid`` (default) and refuse invalid ones, naming
-        them. Neighbours come from shared coordinates and do not need valid polygons, so a
-        layer known to be valid (a generated grid) may skip the check (about a second per
-        million polygons) with ``validate=False``; the embedded layers are never re-checked.
+        Check every polygon with GEOS ``is_valid`` (default) and name the invalid ones in one
+        :class:`~spatialecon.weights.GeometryWarning` (listed in ``w.meta["invalid_units"]``;
+        an error with ``strict=True``). Neighbours come from shared coordinates and do not
+        need valid polygons, so a layer known to be valid (a generated grid) may skip the
+        check (about a second per million polygons) with ``validate=False``; the embedded
+        layers are never re-checked.
     make_valid
         Repair invalid polygons on a copy with ``shapely.make_valid`` (keeping their polygonal
         parts) instead of refusing them; the repaired units are named in one
@@ -120,8 +124,8 @@ def contiguity(
         ``w.meta`` records the rule, the ``islands`` policy, ``island_units`` (every unit
         without a neighbour under the rule), ``repaired_islands`` (island → the unit it was
         linked to), ``isolated`` (units left without neighbours), ``island_distance`` (how
-        links were measured; ``None`` when nothing was repaired), ``validity`` and
-        ``made_valid``. Repairs
+        links were measured; ``None`` when nothing was repaired), ``validity``,
+        ``invalid_units`` (kept as drawn) and ``made_valid`` (repaired). Repairs
         and isolated units are summarised in one :class:`~spatialecon.weights.IslandWarning`
         (count, the first ten, where the full lists are).
 
@@ -129,8 +133,8 @@ def contiguity(
     ------
     WeightsError
         Duplicated codes; non-polygon geometries; NaN or infinite coordinates; two codes with
-        the same polygon (a cell listed twice); invalid polygons unless ``make_valid`` or
-        ``validate=False``; islands under ``islands="error"``. Each names the first few units
+        the same polygon (a cell listed twice); invalid polygons with ``strict=True`` (unless
+        ``make_valid``); islands under ``islands="error"``. Each names the first few units
         and the count, and holds all of them in ``.units``.
     """
     blank = check_units(gdf, strict)
@@ -140,6 +144,7 @@ def contiguity(
     n = len(ids)
     geoms = gdf.geometry.to_numpy()
     repaired_geometry: list = []
+    invalid_units: list = []
     if _is_embedded_geometry(gdf):
         table = _embedded_adjacency(gdf.attrs["level"], rule)
         a, b = gdf.index.get_indexer(table["a"]), gdf.index.get_indexer(table["b"])
@@ -156,8 +161,13 @@ def contiguity(
             invalid = invalid_positions(geoms, blank)
             validity = "checked: all valid (GEOS is_valid)"
             if len(invalid) and not make_valid:
-                raise invalid_error(gdf, invalid)
-            if len(invalid):
+                if strict:
+                    raise invalid_error(gdf, invalid)
+                invalid_warning(gdf, invalid)
+                invalid_units = gdf.index[invalid].tolist()
+                validity = (f"{len(invalid)} invalid polygon(s) kept as drawn (neighbours "
+                            "from their vertices)")
+            elif len(invalid):
                 geoms = made_valid(geoms, invalid)
                 repaired_geometry = gdf.index[invalid].tolist()
                 validity = f"{len(invalid)} invalid polygon(s) repaired with shapely.make_valid"
@@ -188,7 +198,7 @@ def contiguity(
     meta = {"kind": "contiguity", "rule": rule, "islands": islands,
             "island_units": lonely_codes, "repaired_islands": repaired, "isolated": remaining,
             "island_distance": island_distance, "source": source, "validity": validity,
-            "made_valid": repaired_geometry}
+            "made_valid": repaired_geometry, "invalid_units": invalid_units}
     w = CSRW(matrix, ids, meta=meta, transform=transform)
     w.meta["transform"] = w.transform
     return w

@@ -542,7 +542,9 @@ def _local_test_of(units: np.ndarray, z_focal: np.ndarray, z_draw: np.ndarray,
                    seed: int | None, n_jobs: int) -> dict[str, np.ndarray]:
     sw = _csr(sw)
     n = len(z_draw)
-    scale = (n - 1) / (z_focal @ z_focal)
+    # numpy's pairwise sum, not BLAS's dot: a BLAS with more threads adds in another order,
+    # and a cluster's workers (one thread each) must give the client's numbers bit for bit
+    scale = (n - 1) / float(np.sum(z_focal * z_focal))
     kmax = int(np.diff(sw.indptr).max()) if n else 0
     plan = _LocalPlan.of(z_draw, kmax, check_count(permutations, "permutations", minimum=1),
                          np.random.default_rng(seed))

@@ -34,18 +34,25 @@ def _partition(geoms: np.ndarray, block_size: int,
     return np.split(order, cut)
 
 
-def _bbox_cells(bounds: np.ndarray, transform: Affine) -> np.ndarray:
-    """Raster cells spanned by each bounding box (its corners through the inverse transform);
-    0 for empty geometries."""
+def _pixel_extent(bounds: np.ndarray, transform: Affine
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Column and row ranges (u_min, u_max, v_min, v_max, fractional) of each bounding box in
+    pixel space: its four corners through the inverse transform (a rotated raster included);
+    NaN for empty geometries."""
     x0, y0, x1, y1 = bounds.T
     inv = ~transform
     xs = np.array([x0, x0, x1, x1])
     ys = np.array([y0, y1, y0, y1])
     us = inv.a * xs + inv.b * ys + inv.c
     vs = inv.d * xs + inv.e * ys + inv.f
+    return us.min(axis=0), us.max(axis=0), vs.min(axis=0), vs.max(axis=0)
+
+
+def _bbox_cells(bounds: np.ndarray, transform: Affine) -> np.ndarray:
+    """Raster cells spanned by each bounding box; 0 for empty geometries."""
+    u0, u1, v0, v1 = _pixel_extent(bounds, transform)
     with np.errstate(invalid="ignore"):
-        cells = ((np.ceil(us.max(axis=0)) - np.floor(us.min(axis=0)))
-                 * (np.ceil(vs.max(axis=0)) - np.floor(vs.min(axis=0))))
+        cells = (np.ceil(u1) - np.floor(u0)) * (np.ceil(v1) - np.floor(v0))
     return np.nan_to_num(cells, nan=0.0)
 
 

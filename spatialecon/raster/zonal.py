@@ -58,7 +58,7 @@ import shapely
 from affine import Affine
 from rasterio.windows import Window
 
-from spatialecon.raster._blocks import _partition, _window_count, _windows
+from spatialecon.raster._blocks import _partition, _pixel_extent, _window_count, _windows
 from spatialecon.raster._checks import (
     _check_polygons,
     _check_valid,
@@ -574,16 +574,9 @@ def _no_value(r: _Reducer, rule: str, src_shape: tuple[int, int], transform: Aff
     height, width = src_shape
     sub = geoms[missing]
     empty = shapely.is_empty(sub) | shapely.is_missing(sub)
-    # bounding box of each polygon in pixel space (corners through the inverse transform)
-    x0, y0, x1, y1 = shapely.bounds(sub).T
-    inv = ~transform
-    xs = np.array([x0, x0, x1, x1])
-    ys = np.array([y0, y1, y0, y1])
-    us = inv.a * xs + inv.b * ys + inv.c
-    vs = inv.d * xs + inv.e * ys + inv.f
+    u0, u1, v0, v1 = _pixel_extent(shapely.bounds(sub), transform)
     with np.errstate(invalid="ignore"):
-        outside = ((us.max(axis=0) <= 0) | (us.min(axis=0) >= width)
-                   | (vs.max(axis=0) <= 0) | (vs.min(axis=0) >= height))
+        outside = (u1 <= 0) | (u0 >= width) | (v1 <= 0) | (v0 >= height)
     # the first that applies: empty, outside the extent, only nodata, no cell centre inside
     reason = np.select(
         [empty, outside, r.nodata[missing] > 0],
